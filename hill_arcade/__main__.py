@@ -1,0 +1,3 @@
+from hill_arcade.cli import main
+
+raise SystemExit(main())
