@@ -67,9 +67,9 @@ class ModelConfig:
 @dataclass(frozen=True)
 class OptimizerConfig:
     name: Literal["adam", "adamw", "sgd"] = "adam"
-    lr: float = field(default=1e-3, metadata=_range(1e-8, 10.0))
+    lr: float = field(default=2e-3, metadata=_range(1e-8, 10.0))
     weight_decay: float = field(default=1e-5, metadata=_range(0.0, 1.0))
-    batch_size: int = field(default=128, metadata=_range(1, 65536))
+    batch_size: int = field(default=64, metadata=_range(1, 65536))
 
 
 @dataclass(frozen=True)

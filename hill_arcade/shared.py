@@ -38,6 +38,7 @@ class Snapshot:
     metrics: dict[str, Any] = field(default_factory=dict)
     history: tuple[dict[str, Any], ...] = ()  # per-epoch metrics so far
     live: bool = False  # a mid-epoch refresh (kiosk live mode)
+    class_names: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

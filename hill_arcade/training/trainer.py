@@ -1,0 +1,296 @@
+"""The HILL training loop: epochs of mini-batches with pause/resume/stop at batch boundaries.
+
+Reads top to bottom: `train_epoch` -> `_train_step` (CE + HILL loss) -> `evaluate` ->
+`display`. The projection head learns during the first epoch from a linear probe on the
+detached latent (so it never distorts the backbone) and is frozen from then on.
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from hill_arcade.config import SceneConfig
+from hill_arcade.data.base import DatasetSplits, Split
+from hill_arcade.device import configure_threads, pick_device
+from hill_arcade.models import build_model
+from hill_arcade.training.display import balanced_indices
+from hill_arcade.training.loss import global_loss, hill_loss
+from hill_arcade.training.metrics import summarise
+
+EVAL_BATCH = 1024
+LAYOUT_WEIGHT = 0.1  # keeps the projected layout's mean radius near 1 while it learns
+
+
+class TrainingStopped(Exception):
+    """Raised at a batch boundary after `stop()`; the model is left as of the last full step."""
+
+
+class NonFiniteLoss(RuntimeError):
+    """The loss became NaN or infinite; the step was not applied."""
+
+
+@dataclass
+class DisplayData:
+    """2D points, labels and predictions of the display sample (numpy, owned by the caller)."""
+
+    points: np.ndarray
+    labels: np.ndarray
+    predictions: np.ndarray
+
+
+@dataclass
+class TrainerHooks:
+    """Optional callbacks; all run on the training thread."""
+
+    between_batches: Callable[[], None] | None = None  # poll commands, adjust α/λ
+    on_step: Callable[[int, int, int], None] | None = None  # (epoch, batch, batches_per_epoch)
+    on_epoch: Callable[[dict[str, Any]], None] | None = None
+
+
+@dataclass
+class Targets2D:
+    centers: torch.Tensor
+    spreads: torch.Tensor
+
+
+@dataclass
+class _Control:
+    running: threading.Event = field(default_factory=threading.Event)
+    stopping: bool = False
+
+
+class Trainer:
+    """Owns model, optimizer and data; trains epochs, evaluates and projects the display sample."""
+
+    def __init__(self, scene: SceneConfig, data: DatasetSplits, device: str | None = None,
+                 hooks: TrainerHooks | None = None) -> None:
+        self.scene = scene
+        self.data = data
+        self.hooks = hooks or TrainerHooks()
+        self.threads = configure_threads(scene.runtime.threads)
+        torch.manual_seed(scene.runtime.seed)
+        self.device = pick_device(device or scene.runtime.device)
+        self.model = build_model(scene.model, data.num_classes, data.input_shape).to(self.device)
+        self.probe = nn.Linear(2, data.num_classes).to(self.device)
+        self.optimizer = _make_optimizer(scene, list(self.model.parameters())
+                                         + list(self.probe.parameters()))
+        self.use_amp = scene.runtime.amp and self.device.type == "cuda"
+        self.scaler = torch.amp.GradScaler("cuda", enabled=self.use_amp)
+        self.alpha = scene.hill.alpha
+        self.lam = scene.hill.lam
+        self.targets: Targets2D | None = None
+        self.epoch = 0
+        self.step = 0
+        self.history: list[dict[str, Any]] = []
+        self._generator = torch.Generator().manual_seed(scene.runtime.seed)
+        self._control = _Control()
+        self._control.running.set()
+        self.display_index = balanced_indices(data.train.y, scene.display.per_class,
+                                              scene.runtime.seed)
+        self._train = _to_device(data.train, self.device)
+        self._val = _to_device(data.val, self.device)
+
+    # control (any thread) ------------------------------------------------------------
+    def pause(self) -> None:
+        self._control.running.clear()
+
+    def resume(self) -> None:
+        self._control.running.set()
+
+    def stop(self) -> None:
+        self._control.stopping = True
+        self._control.running.set()
+
+    @property
+    def paused(self) -> bool:
+        return not self._control.running.is_set()
+
+    def set_targets(self, centers: Any | None, spreads: Any | None = None) -> None:
+        """Targets for the human term (per-class rows, NaN = none); None clears them."""
+        if centers is None:
+            self.targets = None
+            return
+        self.targets = Targets2D(
+            torch.as_tensor(np.asarray(centers, np.float32), device=self.device),
+            torch.as_tensor(np.asarray(spreads, np.float32), device=self.device),
+        )
+
+    # training -------------------------------------------------------------------------
+    def run_epochs(self, n: int) -> list[dict[str, Any]]:
+        """Train `n` epochs (an interaction round); returns their metrics."""
+        return [self.train_epoch() for _ in range(n)]
+
+    def train_epoch(self) -> dict[str, Any]:
+        """One pass over the training split, then evaluation; returns the epoch's metrics."""
+        started = time.perf_counter()
+        self.model.train()
+        self.probe.train()
+        n = len(self._train)
+        bs = self.scene.optimizer.batch_size
+        order = torch.randperm(n, generator=self._generator).to(self.device)
+        batches = max(1, math.ceil(n / bs))
+        learning_projection = not self.model.projection.frozen
+        loss_sum = torch.zeros((), device=self.device)
+        for b in range(batches):
+            self._at_batch_boundary()
+            idx = order[b * bs:(b + 1) * bs]
+            x, y = self._train.x[idx], self._train.y[idx]
+            if self.data.augment is not None:
+                x = self.data.augment(x)
+            loss_sum += self._train_step(x, y, learning_projection)
+            self.step += 1
+            if self.hooks.on_step:
+                self.hooks.on_step(self.epoch + 1, b + 1, batches)
+        self.epoch += 1
+        if learning_projection:
+            self.model.projection.freeze()
+        metrics = self.evaluate()
+        metrics.update(epoch=self.epoch, train_loss=float(loss_sum) / batches,
+                       seconds=round(time.perf_counter() - started, 3), alpha=self.alpha,
+                       lam=self.lam, scale=float(self.model.projection.scale.detach()),
+                       human_active=self.targets is not None, device=str(self.device))
+        self.history.append(metrics)
+        if self.hooks.on_epoch:
+            self.hooks.on_epoch(metrics)
+        return metrics
+
+    def _train_step(self, x: torch.Tensor, y: torch.Tensor, learning_projection: bool
+                    ) -> torch.Tensor:
+        centers, spreads = (self.targets.centers, self.targets.spreads) if self.targets else (
+            None, None)
+        # Without targets there is no human term; CE keeps its full weight (see README).
+        alpha = self.alpha if self.targets is not None else 0.0
+        with torch.autocast(self.device.type, dtype=torch.float16, enabled=self.use_amp):
+            logits, latent, points = self.model(x)
+            loss, _ = global_loss(logits, y, points, self.model.projection.scale, centers,
+                                  spreads, alpha, self.lam)
+            if learning_projection:
+                loss = loss + self._projection_objective(latent.detach(), y)
+        if not torch.isfinite(loss):
+            raise NonFiniteLoss(f"loss became {float(loss.detach())} at epoch {self.epoch + 1}, "
+                                f"step {self.step + 1}")
+        self.optimizer.zero_grad(set_to_none=True)
+        self.scaler.scale(loss).backward()
+        self.scaler.step(self.optimizer)
+        self.scaler.update()
+        return loss.detach()
+
+    def _projection_objective(self, latent: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+        """Linear-probe CE on the 2D points (classes separable in 2D) plus a radius anchor."""
+        points = self.model.projection.net(latent.float())
+        centred = points - points.mean(0, keepdim=True)
+        radius = centred.norm(dim=1).mean()
+        return F.cross_entropy(self.probe(points), y) + LAYOUT_WEIGHT * (radius - 1.0) ** 2
+
+    def _at_batch_boundary(self) -> None:
+        if self.hooks.between_batches:
+            self.hooks.between_batches()
+        while not self._control.running.wait(0.05):
+            if self.hooks.between_batches:
+                self.hooks.between_batches()
+        if self._control.stopping:
+            self._control.stopping = False
+            raise TrainingStopped()
+
+    # evaluation -----------------------------------------------------------------------
+    @torch.no_grad()
+    def evaluate(self, split: Split | None = None) -> dict[str, Any]:
+        """Accuracy, macro-F1, per-class accuracy, mean CE and human loss on a split (val)."""
+        split = self._val if split is None else _to_device(split, self.device)
+        self.model.eval()
+        logits, points = self._forward_all(split.x)
+        ce = F.cross_entropy(logits, split.y)
+        human = (hill_loss(points, split.y, self.targets.centers, self.targets.spreads)
+                 if self.targets is not None else torch.zeros(()))
+        metrics = summarise(logits.argmax(1), split.y, self.data.num_classes)
+        metrics.update(ce=float(ce), human=float(human))
+        return metrics
+
+    @torch.no_grad()
+    def display(self) -> DisplayData:
+        """Projections, labels and predictions of the fixed display sample."""
+        self.model.eval()
+        idx = torch.as_tensor(self.display_index, device=self.device)
+        logits, points = self._forward_all(self._train.x[idx])
+        return DisplayData(points.float().cpu().numpy().astype(np.float32),
+                           self._train.y[idx].cpu().numpy().astype(np.int64),
+                           logits.argmax(1).cpu().numpy().astype(np.int64))
+
+    def _forward_all(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        logits, points = [], []
+        for start in range(0, x.shape[0], EVAL_BATCH):
+            with torch.autocast(self.device.type, dtype=torch.float16, enabled=self.use_amp):
+                out_logits, _, out_points = self.model(x[start:start + EVAL_BATCH])
+            logits.append(out_logits.float())
+            points.append(out_points.float())
+        if not logits:
+            return torch.zeros(0, self.data.num_classes), torch.zeros(0, 2)
+        return torch.cat(logits), torch.cat(points)
+
+    # state ------------------------------------------------------------------------------
+    def state(self) -> dict[str, Any]:
+        """Everything a checkpoint holds (tensors and plain data only)."""
+        return {
+            "format": 1,
+            "model": self.model.state_dict(),
+            "probe": self.probe.state_dict(),
+            "optimizer": self.optimizer.state_dict(),
+            "epoch": self.epoch,
+            "step": self.step,
+            "projection_frozen": self.model.projection.frozen,
+            "targets": None if self.targets is None else {
+                "centers": self.targets.centers.cpu(), "spreads": self.targets.spreads.cpu()},
+            "history": [_plain(m) for m in self.history],
+            "scene": _plain(self.scene.to_dict()),
+            "alpha": self.alpha,
+            "lam": self.lam,
+        }
+
+    def load_state(self, state: dict[str, Any]) -> None:
+        """Restore from `state()` output (see checkpoint.load_checkpoint for validation)."""
+        if state["projection_frozen"]:
+            self.model.projection.freeze()
+        self.model.load_state_dict(state["model"])
+        self.probe.load_state_dict(state["probe"])
+        self.optimizer.load_state_dict(state["optimizer"])
+        self.epoch = int(state["epoch"])
+        self.step = int(state["step"])
+        self.history = list(state["history"])
+        targets = state.get("targets")
+        self.set_targets(None if targets is None else targets["centers"].numpy(),
+                         None if targets is None else targets["spreads"].numpy())
+
+
+def _make_optimizer(scene: SceneConfig, params: list[nn.Parameter]) -> torch.optim.Optimizer:
+    opt = scene.optimizer
+    if opt.name == "sgd":
+        return torch.optim.SGD(params, lr=opt.lr, momentum=0.9, weight_decay=opt.weight_decay)
+    cls = torch.optim.AdamW if opt.name == "adamw" else torch.optim.Adam
+    return cls(params, lr=opt.lr, weight_decay=opt.weight_decay)
+
+
+def _to_device(split: Split, device: torch.device) -> Split:
+    return Split(split.x.to(device), split.y.to(device).long())
+
+
+def _plain(value: Any) -> Any:
+    """Dicts/lists/scalars only, so checkpoints load with weights_only=True."""
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    if isinstance(value, (str, int, float, bool)) or value is None:
+        return value
+    if isinstance(value, (np.generic,)):
+        return value.item()
+    return str(value)

@@ -1,0 +1,188 @@
+"""The training thread: a Trainer driven by SharedBuffer commands; never imports pygame."""
+
+from __future__ import annotations
+
+import copy
+import threading
+import traceback
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from hill_arcade.config import SceneConfig
+from hill_arcade.shared import Command, CommandKind, SharedBuffer, Snapshot, TrainerState
+from hill_arcade.training.checkpoint import restore, save_checkpoint
+from hill_arcade.training.trainer import Trainer, TrainerHooks, TrainingStopped
+
+IDLE_POLL_S = 0.1
+
+
+class TrainerWorker:
+    """Loads data and model, then serves RUN_ROUND/PAUSE/RESUME/SAVE/LOAD/REFRESH/STOP.
+
+    Errors (a NaN loss included) restore the weights from before the round, are reported
+    through `Progress.error` and `on_event`, and leave the worker ready for a retry.
+    """
+
+    def __init__(self, scene: SceneConfig, buffer: SharedBuffer, checkpoint: Path | None = None,
+                 on_event: Callable[[dict[str, Any]], None] | None = None,
+                 live_every: int | None = None,
+                 trainer_factory: Callable[[SceneConfig], Trainer] | None = None) -> None:
+        self.scene = scene
+        self.buffer = buffer
+        self.checkpoint = checkpoint
+        self.on_event = on_event or (lambda event: None)
+        self.live_every = scene.ui.live_every if live_every is None else live_every
+        self.trainer_factory = trainer_factory or _default_trainer
+        self.trainer: Trainer | None = None
+        self._thread = threading.Thread(target=self._main, name="hill-trainer", daemon=True)
+        self._stop = threading.Event()
+        self._version = 0
+        self._last_good: dict[str, Any] | None = None
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self, timeout: float = 5.0) -> None:
+        """Ask the thread to end at the next batch boundary and wait for it."""
+        self._stop.set()
+        self.buffer.send(Command(CommandKind.STOP))
+        if self.trainer is not None:
+            self.trainer.stop()
+        if self._thread.is_alive() and threading.current_thread() is not self._thread:
+            self._thread.join(timeout)
+
+    def is_alive(self) -> bool:
+        return self._thread.is_alive()
+
+    # thread body ------------------------------------------------------------------------
+    def _main(self) -> None:
+        try:
+            self._load()
+        except Exception as exc:  # loading failed: show it, nothing to retry with
+            self._fail(exc, fatal=True)
+            return
+        while not self._stop.is_set():
+            self.buffer.wait_for_command(IDLE_POLL_S)
+            for command in self.buffer.take_commands():
+                if command.kind is CommandKind.STOP:
+                    self._stop.set()
+                    break
+                self._handle(command)
+        self.buffer.set_progress(state=TrainerState.STOPPED, message="stopped")
+
+    def _load(self) -> None:
+        self.buffer.set_progress(state=TrainerState.LOADING,
+                                 message=f"Loading {self.scene.dataset.name} data and model…")
+        self.trainer = self.trainer_factory(self.scene)
+        self.trainer.hooks = TrainerHooks(between_batches=self._between_batches,
+                                          on_step=self._on_step, on_epoch=self._on_epoch)
+        if self.checkpoint is not None:
+            self.buffer.set_progress(message=f"Restoring {self.checkpoint.name}…")
+            restore(self.trainer, self.checkpoint)
+        self.publish()
+        self.buffer.set_progress(state=TrainerState.IDLE, epoch=self.trainer.epoch,
+                                 device=str(self.trainer.device), message="ready")
+
+    def _handle(self, command: Command) -> None:
+        trainer = self.trainer
+        assert trainer is not None
+        if command.kind is CommandKind.RUN_ROUND:
+            self._run_round(int(command.arg or self.scene.schedule.epochs_per_round))
+        elif command.kind is CommandKind.SAVE:
+            save_checkpoint(trainer.state(), command.arg)
+        elif command.kind is CommandKind.LOAD:
+            try:
+                restore(trainer, command.arg)
+            except Exception as exc:
+                self._fail(exc)
+                return
+            self.publish()
+            self.buffer.set_progress(state=TrainerState.IDLE, epoch=trainer.epoch, error=None)
+        elif command.kind is CommandKind.REFRESH:
+            self.publish()
+
+    def _run_round(self, epochs: int) -> None:
+        trainer = self.trainer
+        assert trainer is not None
+        targets = self.buffer.targets()
+        trainer.set_targets(None if targets is None else targets.centers,
+                            None if targets is None else targets.spreads)
+        trainer.alpha, trainer.lam = self.buffer.weights()
+        self._last_good = copy.deepcopy(trainer.state())
+        self.buffer.set_progress(state=TrainerState.TRAINING, round_epochs_left=epochs,
+                                 error=None, message=f"training {epochs} epoch(s)")
+        try:
+            for left in range(epochs, 0, -1):
+                self.buffer.set_progress(round_epochs_left=left)
+                trainer.train_epoch()
+                self.publish()
+        except TrainingStopped:
+            self.buffer.set_progress(state=TrainerState.IDLE, message="round stopped")
+            return
+        except Exception as exc:
+            trainer.load_state(self._last_good)
+            self.publish()
+            self._fail(exc)
+            return
+        self.buffer.set_progress(state=TrainerState.IDLE, round_epochs_left=0,
+                                 epoch=trainer.epoch, message="round finished")
+        self.on_event({"type": "round_end", "epoch": trainer.epoch})
+
+    # hooks (training thread) ----------------------------------------------------------
+    def _between_batches(self) -> None:
+        trainer = self.trainer
+        assert trainer is not None
+        trainer.alpha, trainer.lam = self.buffer.weights()
+        for command in self.buffer.take_commands():
+            if command.kind is CommandKind.PAUSE:
+                trainer.pause()
+                self.buffer.set_progress(state=TrainerState.PAUSED, message="paused")
+            elif command.kind is CommandKind.RESUME:
+                trainer.resume()
+                self.buffer.set_progress(state=TrainerState.TRAINING, message="training")
+            elif command.kind is CommandKind.STOP:
+                self._stop.set()
+                trainer.stop()
+            elif command.kind is CommandKind.REFRESH:
+                self.publish(live=True)
+            else:  # RUN_ROUND/SAVE/LOAD wait until the round ends
+                self.buffer.send(command)
+
+    def _on_step(self, epoch: int, batch: int, batches: int) -> None:
+        self.buffer.set_progress(epoch=epoch, batch=batch, batches_per_epoch=batches)
+        trainer = self.trainer
+        if self.live_every and trainer is not None and trainer.step % self.live_every == 0:
+            self.publish(live=True)
+            trainer.model.train()
+
+    def _on_epoch(self, metrics: dict[str, Any]) -> None:
+        self.on_event({"type": "epoch", **metrics})
+
+    # helpers --------------------------------------------------------------------------
+    def publish(self, live: bool = False) -> None:
+        """Project the display sample and hand a new snapshot to the UI."""
+        trainer = self.trainer
+        assert trainer is not None
+        shown = trainer.display()
+        self._version += 1
+        metrics = dict(trainer.history[-1]) if trainer.history else {
+            "epoch": trainer.epoch, "device": str(trainer.device)}
+        self.buffer.publish(Snapshot(
+            version=self._version, epoch=trainer.epoch, step=trainer.step,
+            points=shown.points, labels=shown.labels, predictions=shown.predictions,
+            metrics=metrics, history=tuple(dict(m) for m in trainer.history), live=live,
+            class_names=tuple(trainer.data.class_names)))
+
+    def _fail(self, exc: BaseException, fatal: bool = False) -> None:
+        message = f"{type(exc).__name__}: {exc}".splitlines()[0]
+        self.buffer.set_progress(state=TrainerState.ERROR, error=message,
+                                 message="failed to load" if fatal else "round failed")
+        self.on_event({"type": "error", "message": message, "fatal": fatal,
+                       "traceback": traceback.format_exc(limit=8)})
+
+
+def _default_trainer(scene: SceneConfig) -> Trainer:
+    from hill_arcade.data import load_dataset
+
+    return Trainer(scene, load_dataset(scene.dataset, scene.runtime.seed))
