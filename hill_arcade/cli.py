@@ -40,6 +40,13 @@ def build_parser() -> argparse.ArgumentParser:
     data.add_argument("name", choices=["digits", "cifar10", "pamap2"])
     data.add_argument("--download", action="store_true", help="download it (cifar10 only)")
     data.add_argument("--root", default=None, help="dataset folder (default: ./data/NAME)")
+    report = sub.add_parser("report", help="accuracy figure + summary CSV from study sessions")
+    report.add_argument("sessions", nargs="+", type=Path, help="study session folders")
+    report.add_argument("--out", type=Path, default=Path("report"), help="output folder")
+    report.add_argument("--points", default="25,30,35,40",
+                        help="interaction epochs to mark (comma separated)")
+    report.add_argument("--baseline", action="append", default=[], metavar="SCENARIO=CSV",
+                        help="metrics.csv of an uninterrupted run for a scenario (repeatable)")
     return parser
 
 
@@ -104,7 +111,25 @@ def cmd_run(args: argparse.Namespace) -> int:
     return 0
 
 
-COMMANDS = {"train": cmd_train, "data": cmd_data, "run": cmd_run}
+def cmd_report(args: argparse.Namespace) -> int:
+    from hill_arcade.study.report import build_report
+
+    try:
+        points = [int(p) for p in args.points.split(",") if p.strip()]
+    except ValueError:
+        raise HillError(f"--points: expected comma-separated epochs, got {args.points!r}") from None
+    baselines = {}
+    for item in args.baseline:
+        scenario, sep, path = item.partition("=")
+        if not sep or not scenario or not path:
+            raise HillError(f"--baseline: expected SCENARIO=PATH, got {item!r}")
+        baselines[scenario] = path
+    for path in build_report(args.sessions, args.out, points, baselines):
+        print(path)
+    return 0
+
+
+COMMANDS = {"train": cmd_train, "data": cmd_data, "run": cmd_run, "report": cmd_report}
 
 
 def main(argv: list[str] | None = None) -> int:
