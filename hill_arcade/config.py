@@ -293,23 +293,27 @@ def _check_cross_fields(v: _Validator, scene: SceneConfig) -> None:
                 v.fail(f"dataset.params.{key}", "at least one subject id", getattr(p, key))
 
 
-def load_scene(path: str | Path) -> SceneConfig:
-    """Read and validate a scene YAML file; raises ConfigError naming file, key and expectation."""
+def read_yaml(path: str | Path, what: str) -> Any:
+    """`yaml.safe_load` a file; unreadable files and syntax errors are one-line ConfigErrors."""
     path = Path(path)
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
-        raise ConfigError(f"{path}: scene file not found") from None
+        raise ConfigError(f"{path}: {what} file not found") from None
     except OSError as exc:
-        raise ConfigError(f"{path}: cannot read scene file ({exc.strerror})") from None
+        raise ConfigError(f"{path}: cannot read {what} file ({exc.strerror})") from None
     try:
-        data = yaml.safe_load(text)
+        return yaml.safe_load(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
         problem = getattr(exc, "problem", None) or "invalid YAML"
         raise ConfigError(f"{path}: YAML syntax error{where}: {problem}") from None
-    return scene_from_dict(data, str(path))
+
+
+def load_scene(path: str | Path) -> SceneConfig:
+    """Read and validate a scene YAML file; raises ConfigError naming file, key and expectation."""
+    return scene_from_dict(read_yaml(path, "scene"), str(path))
 
 
 def resolve_scene(name_or_path: str | Path) -> Path:

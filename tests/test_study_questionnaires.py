@@ -80,5 +80,5 @@ def test_bad_file_names_file_and_key_path(tmp_path):
                    "max: 100}\n    items: [{id: a}]\n")
     with pytest.raises(ConfigError, match=r"instruments\[0\]\.items\[0\]\.text"):
         load_questionnaires(bad)
-    with pytest.raises(ConfigError, match="cannot read"):
+    with pytest.raises(ConfigError, match="missing.yaml: questionnaire file not found"):
         load_questionnaires(tmp_path / "missing.yaml")

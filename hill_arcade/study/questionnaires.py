@@ -8,9 +8,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from hill_arcade import ASSETS_DIR
+from hill_arcade.config import read_yaml
 from hill_arcade.errors import ConfigError
 
 DEFAULT_PATH = ASSETS_DIR / "questionnaires.yaml"
@@ -178,17 +177,7 @@ def questionnaires_from_dict(data: Any, source: str = "<dict>") -> Questionnaire
 
 def load_questionnaires(path: str | Path = DEFAULT_PATH) -> Questionnaires:
     """Read and validate a questionnaire YAML file; raises ConfigError naming file and key path."""
-    path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise ConfigError(f"{path}: cannot read questionnaire file ({exc.strerror})") from None
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        raise ConfigError(f"{path}: YAML syntax error{where}") from None
+    data = read_yaml(path, "questionnaire")
     return questionnaires_from_dict(data, str(path))
 
 
