@@ -94,6 +94,20 @@ def test_checkpoint_round_trip(digits, tmp_path):
     assert not list(tmp_path.glob(".*tmp")), "no temp file may be left behind"
 
 
+def test_resumed_run_matches_uninterrupted_run(digits, tmp_path):
+    scene, data = digits
+    straight = Trainer(scene, data, device="cpu")
+    straight.run_epochs(3)
+    first = Trainer(scene, data, device="cpu")
+    first.run_epochs(2)
+    path = save_checkpoint(first.state(), tmp_path / "two.pt")
+    resumed = Trainer(scene, data, device="cpu")
+    restore(resumed, path)
+    resumed.train_epoch()
+    assert resumed.history[-1]["val_acc"] == straight.history[-1]["val_acc"]
+    assert np.allclose(resumed.display().points, straight.display().points, atol=1e-5)
+
+
 def test_bad_checkpoints_are_one_line_errors(tmp_path):
     (tmp_path / "junk.pt").write_bytes(b"not a checkpoint")
     with pytest.raises(CheckpointError, match="junk.pt: not a readable"):

@@ -254,6 +254,7 @@ class Trainer:
             "scene": _plain(self.scene.to_dict()),
             "alpha": self.alpha,
             "lam": self.lam,
+            "rng": {"shuffle": self._generator.get_state(), "torch": torch.get_rng_state()},
         }
 
     def load_state(self, state: dict[str, Any]) -> None:
@@ -266,6 +267,10 @@ class Trainer:
         self.epoch = int(state["epoch"])
         self.step = int(state["step"])
         self.history = list(state["history"])
+        rng = state.get("rng")
+        if rng is not None:  # so a resumed run continues exactly like an uninterrupted one
+            self._generator.set_state(rng["shuffle"])
+            torch.set_rng_state(rng["torch"])
         targets = state.get("targets")
         self.set_targets(None if targets is None else targets["centers"].numpy(),
                          None if targets is None else targets["spreads"].numpy())
