@@ -1,0 +1,186 @@
+"""The pygame window: fixed-rate loop, scene stack, global shortcuts, trainer wiring."""
+
+from __future__ import annotations
+
+import gc
+import os
+import time
+from collections import deque
+from collections.abc import Callable
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import pygame
+
+from hill_arcade.config import SceneConfig
+from hill_arcade.input import InputEvent, InputTranslator, Key
+from hill_arcade.scene import Scene
+from hill_arcade.session_log import SessionLog, default_log_dir
+from hill_arcade.shared import SharedBuffer
+from hill_arcade.views.help import HelpView
+from hill_arcade.views.loading import LoadingView
+from hill_arcade.views.play import PlayView
+
+# (scene_cfg, buffer, on_event=..., [checkpoint=...]) -> object with start/stop/is_alive
+WorkerFactory = Callable[..., Any]
+
+
+def default_worker_factory(scene: SceneConfig, buffer: SharedBuffer,
+                           on_event: Callable[[dict], None],
+                           checkpoint: Path | None = None) -> Any:
+    """The real background trainer (imported lazily: torch is slow to import)."""
+    from hill_arcade.training.worker import TrainerWorker
+
+    return TrainerWorker(scene, buffer, checkpoint=checkpoint, on_event=on_event)
+
+
+class App:
+    """Owns the window, the clock, the scene stack, the session log and the trainer worker."""
+
+    def __init__(self, scene_cfg: SceneConfig, *, log_dir: Path | None = None,
+                 headless: bool = False, worker_factory: WorkerFactory | None = None,
+                 checkpoint: Path | None = None) -> None:
+        if headless:
+            os.environ.setdefault("SDL_VIDEODRIVER", "dummy")
+            os.environ.setdefault("SDL_AUDIODRIVER", "dummy")
+        self.scene_cfg = scene_cfg
+        self.headless = headless
+        self.fps = scene_cfg.ui.fps
+        pygame.display.init()
+        pygame.font.init()
+        pygame.display.set_caption(f"HILL arcade - {scene_cfg.name}")
+        self.screen = pygame.display.set_mode((scene_cfg.ui.width, scene_cfg.ui.height),
+                                              pygame.RESIZABLE)
+        self.clock = pygame.time.Clock()
+        self.fullscreen = False
+        self.running = True
+        self.frame = 0
+        self._last_dt = 1.0 / self.fps
+        self.frame_times: deque[float] = deque(maxlen=10000)  # seconds of work per frame
+        self.translator = InputTranslator()
+        self.log = SessionLog(Path(log_dir) if log_dir is not None else default_log_dir())
+        self.log_dir = self.log.dir
+        self.buffer = SharedBuffer(scene_cfg.hill.alpha, scene_cfg.hill.lam)
+        self.stack: list[Scene] = [LoadingView(self)]
+        self.play: PlayView | None = None
+        self.log.write("session_start", scene=scene_cfg.name, source=scene_cfg.source)
+        factory = worker_factory or default_worker_factory
+        extra = {"checkpoint": Path(checkpoint)} if checkpoint is not None else {}
+        self.worker = factory(scene_cfg, self.buffer, on_event=self._on_worker_event, **extra)
+        self.worker.start()
+
+    # scene stack -----------------------------------------------------------------------
+    @property
+    def top(self) -> Scene:
+        return self.stack[-1]
+
+    def push(self, scene: Scene) -> None:
+        self.stack.append(scene)
+
+    def pop(self) -> Scene | None:
+        return self.stack.pop() if len(self.stack) > 1 else None
+
+    # worker events (trainer thread) ----------------------------------------------------
+    def _on_worker_event(self, event: dict[str, Any]) -> None:
+        self.log.event(event)
+
+    # loop ------------------------------------------------------------------------------
+    def run(self) -> None:
+        """Run until Esc / window close, then shut down."""
+        try:
+            while self.running:
+                self.step()
+        finally:
+            self.close()
+
+    def step(self, frames: int = 1) -> None:
+        """Process queued events, update and draw ``frames`` frames."""
+        for _ in range(frames):
+            if not self.running:
+                return
+            self._frame()
+
+    def _frame(self) -> None:
+        t0 = time.perf_counter()
+        for event in pygame.event.get():
+            self._dispatch(event)
+        # headless runs are deterministic (one nominal frame per step); live runs use real time
+        dt = 1.0 / self.fps if self.headless else min(0.1, max(self._last_dt, 1e-3))
+        self._maybe_start_play()
+        for scene in list(self.stack):
+            scene.update(dt)
+        self.screen = pygame.display.get_surface()
+        start = max((i for i, s in enumerate(self.stack) if s.opaque), default=0)
+        for scene in self.stack[start:]:
+            scene.draw(self.screen)
+        pygame.display.flip()
+        self.frame += 1
+        self.frame_times.append(time.perf_counter() - t0)
+        ms = self.clock.tick() if self.headless else self.clock.tick(self.fps)
+        self._last_dt = ms / 1000.0
+
+    def _maybe_start_play(self) -> None:
+        if self.play is not None:
+            return
+        snap = self.buffer.latest()
+        if snap is None:
+            return
+        self.play = PlayView(self, snap)
+        gc.freeze()  # long-lived startup objects (torch, data) leave the GC's full scans
+        self.stack = [self.play] + [s for s in self.stack if not isinstance(s, LoadingView)]
+
+    def _dispatch(self, event: pygame.event.Event) -> None:
+        if event.type == pygame.QUIT:
+            self.running = False
+            return
+        if event.type in (pygame.VIDEORESIZE, pygame.WINDOWSIZECHANGED):
+            self.screen = pygame.display.get_surface()
+            return
+        typed = self.translator.translate(event, self.screen.get_size())
+        if typed is None:
+            return
+        if not self.top.handle(typed):
+            self._global(typed)
+
+    def _global(self, event: InputEvent) -> None:
+        if not isinstance(event, Key):
+            return
+        if event.key == pygame.K_ESCAPE:
+            self.running = False
+        elif event.key == pygame.K_f:
+            self.toggle_fullscreen()
+        elif event.key == pygame.K_s and not event.mod & pygame.KMOD_CTRL:
+            self.screenshot()
+        elif event.key == pygame.K_h:
+            self.push(HelpView(self))
+
+    def toggle_fullscreen(self) -> None:
+        """Switch between windowed and fullscreen (no-op on drivers without a display)."""
+        self.fullscreen = not self.fullscreen
+        try:
+            pygame.display.toggle_fullscreen()
+        except pygame.error:
+            pass
+        self.screen = pygame.display.get_surface()
+        self.log.write("fullscreen", on=self.fullscreen)
+
+    def screenshot(self, path: Path | None = None) -> Path:
+        """Save the current frame as PNG (default: into the log folder)."""
+        if path is None:
+            stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+            path = self.log_dir / f"screenshot-{stamp}-{self.frame:06d}.png"
+        pygame.image.save(self.screen, str(path))
+        self.log.write("screenshot", path=str(path))
+        return Path(path)
+
+    def close(self) -> None:
+        """Stop the worker, close the log and the window."""
+        self.running = False
+        gc.unfreeze()
+        try:
+            self.worker.stop()
+        finally:
+            self.log.write("session_end", frames=self.frame)
+            self.log.close()
+            pygame.display.quit()

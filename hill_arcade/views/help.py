@@ -1,0 +1,54 @@
+"""Help overlay listing every shortcut; h, Esc or a click closes it."""
+
+from __future__ import annotations
+
+import pygame
+
+from hill_arcade.input import InputEvent, Key, PointerDown
+from hill_arcade.scene import Scene
+from hill_arcade.widgets.base import font
+
+SHORTCUTS = (
+    ("enter", "train next round (sends your edits as targets)"),
+    ("space", "pause / resume training"),
+    ("+ / -", "alpha +/- 0.05 (weight of your edits)"),
+    ("ctrl+z / ctrl+y", "undo / redo"),
+    ("r", "reset edits"),
+    ("drag point / cross", "move a point / a whole class"),
+    ("wheel on cross", "scale that class's spread"),
+    ("double-click cross", "collapse the class to its center"),
+    ("shift+drag", "lasso-select points; drag a selected point to move them"),
+    ("right-drag / wheel", "pan / zoom the view"),
+    ("s", "save a screenshot into the log folder"),
+    ("f", "toggle fullscreen"),
+    ("h", "show / hide this help"),
+    ("esc", "quit"),
+)
+
+
+class HelpView(Scene):
+    opaque = False
+
+    def handle(self, event: InputEvent) -> bool:
+        if isinstance(event, Key) and event.key in (pygame.K_h, pygame.K_ESCAPE):
+            self.app.pop()
+            return True
+        if isinstance(event, PointerDown):
+            self.app.pop()
+            return True
+        return isinstance(event, Key)  # swallow other keys while open
+
+    def draw(self, surface: pygame.Surface) -> None:
+        w, h = surface.get_size()
+        shade = pygame.Surface((w, h), pygame.SRCALPHA)
+        shade.fill((0, 0, 0, 150))
+        surface.blit(shade, (0, 0))
+        box = pygame.Rect(0, 0, min(w - 40, 780), 70 + 28 * len(SHORTCUTS))
+        box.center = (w // 2, h // 2)
+        pygame.draw.rect(surface, (250, 250, 247), box, border_radius=10)
+        surface.blit(font(34).render("Shortcuts", True, (20, 20, 25)), (box.x + 20, box.y + 16))
+        y = box.y + 56
+        for key, what in SHORTCUTS:
+            surface.blit(font(24).render(key, True, (0, 90, 150)), (box.x + 20, y))
+            surface.blit(font(24).render(what, True, (20, 20, 25)), (box.x + 230, y))
+            y += 28

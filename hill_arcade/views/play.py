@@ -1,0 +1,503 @@
+"""The play view: control panel | latent scatter (drag to edit) | legend."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pygame
+
+from hill_arcade.edits import Edit, EditState
+from hill_arcade.input import InputEvent, Key, PointerDown, PointerMove, PointerUp, Wheel
+from hill_arcade.render.camera import Camera
+from hill_arcade.render.palette import BACKGROUND, INK, PANEL, class_colour
+from hill_arcade.render.points import DOT_RADIUS, PointLayer, draw_cross
+from hill_arcade.scene import Scene
+from hill_arcade.shared import Command, CommandKind, Snapshot, Targets, TrainerState
+from hill_arcade.training.loss import targets_from_points
+from hill_arcade.widgets.base import Button, Slider, Stepper, Widget, text
+from hill_arcade.widgets.status import draw_banner, draw_chart, draw_metrics, draw_progress
+
+LEFT_W = 260
+LEGEND_W = 180
+TWEEN_S = 0.3
+CROSS_HIT_PX = (16, 28)  # (mouse, finger)
+POINT_HIT_PX = (9, 22)
+WHEEL_SCALE = 1.1
+WHEEL_ZOOM = 1.15
+ALPHA_STEP = 0.05
+
+
+@dataclass
+class Drag:
+    kind: str  # point | class | selection | pan | lasso | widget
+    last: tuple[float, float]
+    target: Any = None
+    gesture: int = 0
+    edit: Edit | None = None
+    path: list[tuple[float, float]] = field(default_factory=list)
+
+
+def points_in_polygon(points: np.ndarray, poly: np.ndarray) -> np.ndarray:
+    """Boolean mask of ``points`` (N, 2) inside polygon ``poly`` (M, 2), even-odd rule."""
+    x, y = points[:, 0][:, None], points[:, 1][:, None]
+    x1, y1 = poly[:, 0][None, :], poly[:, 1][None, :]
+    x2, y2 = np.roll(poly[:, 0], -1)[None, :], np.roll(poly[:, 1], -1)[None, :]
+    crosses = (y1 > y) != (y2 > y)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        xi = x1 + (y - y1) * (x2 - x1) / (y2 - y1)
+    return (crosses & (x < xi)).sum(axis=1) % 2 == 1
+
+
+class PlayView(Scene):
+    """Edits the display sample's 2D points; sends them as HILL targets with each round."""
+
+    def __init__(self, app, snapshot: Snapshot) -> None:  # noqa: ANN001
+        super().__init__(app)
+        cfg = app.scene_cfg
+        self.camera = Camera()
+        self.layer = PointLayer()
+        self.snapshot: Snapshot | None = None
+        self.edits: EditState | None = None
+        self.num_classes = 0
+        self.class_names: tuple[str, ...] = ()
+        self.tween_from: np.ndarray | None = None
+        self.tween_t = 1.0
+        self.drags: dict[tuple[bool, int], Drag] = {}
+        self.selection = np.zeros(0, np.int64)
+        self.round_starts: list[int] = []
+        self.epochs_per_round = cfg.schedule.epochs_per_round
+        self.alpha = cfg.hill.alpha
+        self.lam = cfg.hill.lam
+        self._gesture = 0
+        self._awaiting: tuple[TrainerState, float] | None = None
+        self.widgets: list[Widget] = []
+        self._build_panel()
+        self.layout(app.screen.get_size())
+        self.set_snapshot(snapshot, fit=True)
+
+    # layout / panel --------------------------------------------------------------------
+    @property
+    def view_rect(self) -> pygame.Rect:
+        return pygame.Rect(self.camera.rect)
+
+    def layout(self, size: tuple[int, int]) -> None:
+        w, h = size
+        self.camera.set_rect((LEFT_W, 0, max(50, w - LEFT_W - LEGEND_W), h))
+
+    def _build_panel(self) -> None:
+        x, w = 14, LEFT_W - 28
+        self.train_button = Button(pygame.Rect(x, 44, w, 56), "Train next round",
+                                   self.train_round, "enter", self.can_train)
+        self.pause_button = Button(pygame.Rect(x, 108, w, 44), self._pause_label,
+                                   self.toggle_pause, "space", self._can_pause)
+        self.stepper = Stepper(pygame.Rect(x, 162, w, 30), "epochs/round",
+                               lambda: self.epochs_per_round, self._set_epochs, 1, 200)
+        self.alpha_slider = Slider(pygame.Rect(x, 202, w, 40), "alpha", lambda: self.alpha,
+                                   self.set_alpha, 0.0, 1.0)
+        self.lam_slider = Slider(pygame.Rect(x, 248, w, 40), "lambda", lambda: self.lam,
+                                 self.set_lam, 0.0, 2.0)
+        self.widgets = [self.train_button, self.pause_button, self.stepper,
+                        self.alpha_slider, self.lam_slider]
+
+    def _set_epochs(self, n: int) -> None:
+        self.epochs_per_round = int(n)
+
+    def set_alpha(self, value: float) -> None:
+        self.alpha = round(float(np.clip(value, 0.0, 1.0)), 4)
+
+    def set_lam(self, value: float) -> None:
+        self.lam = round(float(np.clip(value, 0.0, 10.0)), 4)
+
+    def _can_pause(self) -> bool:
+        return self.app.buffer.progress().state in (TrainerState.TRAINING, TrainerState.PAUSED)
+
+    def _pause_label(self) -> str:
+        return "Resume" if self.app.buffer.progress().state == TrainerState.PAUSED else "Pause"
+
+    # snapshots -------------------------------------------------------------------------
+    def set_snapshot(self, snap: Snapshot, fit: bool = False) -> None:
+        """Adopt a new projection: tween from the old display, clear edits and selection."""
+        old = self.display_positions() if self.edits is not None else None
+        self.snapshot = snap
+        self.edits = EditState(snap.points, snap.labels)
+        labels = self.edits.labels
+        n_names = len(snap.class_names)
+        self.num_classes = max(n_names, int(labels.max()) + 1 if len(labels) else 0)
+        self.class_names = tuple(snap.class_names) + tuple(
+            f"class {c}" for c in range(n_names, self.num_classes))
+        self.wrong = np.asarray(snap.predictions).reshape(-1) != labels
+        self.selection = np.zeros(0, np.int64)
+        for key in [k for k, d in self.drags.items() if d.kind not in ("pan", "widget")]:
+            del self.drags[key]
+        if old is not None and old.shape == self.edits.positions.shape:
+            self.tween_from, self.tween_t = old, 0.0
+        else:
+            self.tween_from, self.tween_t = None, 1.0
+        if fit:
+            self.camera.fit(self.edits.positions)
+
+    def display_positions(self) -> np.ndarray:
+        """Where points are drawn now (mid-tween or the edited positions)."""
+        assert self.edits is not None
+        if self.tween_from is None or self.tween_t >= 1.0:
+            return self.edits.positions
+        t = self.tween_t
+        e = 1 - (1 - t) ** 3  # ease-out cubic
+        return self.tween_from + (self.edits.positions - self.tween_from) * e
+
+    def update(self, dt: float) -> None:
+        self.layout(self.app.screen.get_size())
+        snap = self.app.buffer.latest()
+        if snap is not None and self.snapshot is not None and snap.version != self.snapshot.version:
+            self.set_snapshot(snap)
+        if self.tween_t < 1.0:
+            self.tween_t = min(1.0, self.tween_t + dt / TWEEN_S)
+        if self._awaiting is not None:
+            state0, t0 = self._awaiting
+            if self.app.buffer.progress().state != state0 or time.monotonic() - t0 > 5.0:
+                self._awaiting = None
+
+    # geometry helpers ------------------------------------------------------------------
+    def class_centers(self) -> np.ndarray:
+        assert self.edits is not None
+        return self.edits.centers(self.num_classes)
+
+    def cross_positions(self) -> np.ndarray:
+        """(C, 2) integer screen positions of the class crosses (NaN classes -> -1e6)."""
+        scr = self.camera.world_to_screen(self.class_centers())
+        scr = np.where(np.isfinite(scr), scr, -1e6)
+        return np.round(scr).astype(np.int64)
+
+    def point_screen(self) -> np.ndarray:
+        assert self.edits is not None
+        return self.camera.world_to_screen(self.edits.positions)
+
+    def hit_cross(self, pos: tuple[float, float], touch: bool = False) -> int | None:
+        """Class whose cross is under ``pos`` (nearest within the touch radius)."""
+        if self.num_classes == 0:
+            return None
+        d = np.hypot(*(self.cross_positions() - np.asarray(pos)).T)
+        c = int(np.argmin(d))
+        return c if d[c] <= CROSS_HIT_PX[touch] else None
+
+    def hit_point(self, pos: tuple[float, float], touch: bool = False) -> int | None:
+        """The topmost point directly under ``pos``, else the nearest within the touch radius."""
+        d = np.hypot(*(self.point_screen() - np.asarray(pos)).T)
+        under = np.flatnonzero(d <= DOT_RADIUS + 1)
+        if len(under):
+            return int(under[-1])  # drawn last = on top
+        near = np.flatnonzero(d <= POINT_HIT_PX[touch])
+        return int(near[np.argmin(d[near])]) if len(near) else None
+
+    # input -----------------------------------------------------------------------------
+    def handle(self, event: InputEvent) -> bool:
+        if isinstance(event, Key):
+            return self._key(event)
+        if isinstance(event, Wheel):
+            return self._wheel(event)
+        if isinstance(event, PointerDown):
+            return self._down(event)
+        if isinstance(event, PointerMove):
+            return self._move(event)
+        if isinstance(event, PointerUp):
+            return self._up(event)
+        return False
+
+    def _key(self, ev: Key) -> bool:
+        ctrl = bool(ev.mod & (pygame.KMOD_CTRL | pygame.KMOD_META))
+        shift = bool(ev.mod & pygame.KMOD_SHIFT)
+        k = ev.key
+        if ctrl and (k == pygame.K_y or (k == pygame.K_z and shift)):
+            self.redo()
+        elif ctrl and k == pygame.K_z:
+            self.undo()
+        elif ctrl:
+            return False
+        elif k == pygame.K_r:
+            self.reset()
+        elif k in (pygame.K_RETURN, pygame.K_KP_ENTER):
+            self.train_round()
+        elif k == pygame.K_SPACE:
+            self.toggle_pause()
+        elif k in (pygame.K_PLUS, pygame.K_KP_PLUS, pygame.K_EQUALS) or ev.unicode == "+":
+            self.set_alpha(self.alpha + ALPHA_STEP)
+        elif k in (pygame.K_MINUS, pygame.K_KP_MINUS) or ev.unicode == "-":
+            self.set_alpha(self.alpha - ALPHA_STEP)
+        else:
+            return False
+        return True
+
+    def _wheel(self, ev: Wheel) -> bool:
+        if not self.view_rect.collidepoint(ev.pos) or ev.dy == 0:
+            return False
+        c = self.hit_cross(ev.pos)
+        if c is not None:
+            assert self.edits is not None
+            before = self.edits.center(c)
+            spread0 = self._spread(c)
+            edit = self.edits.scale_class(c, WHEEL_SCALE ** ev.dy)
+            if edit is not None:
+                self._log_edit(edit, center_before=before, spread_before=spread0)
+        else:
+            self.camera.zoom_at(ev.pos, WHEEL_ZOOM ** ev.dy)
+        return True
+
+    def _down(self, ev: PointerDown) -> bool:
+        key = (ev.touch, ev.pid)
+        if ev.pos[0] < LEFT_W:
+            for w in self.widgets:
+                if w.pointer_down(ev.pos):
+                    self.drags[key] = Drag("widget", ev.pos, target=w)
+                    return True
+            return True
+        if not self.view_rect.collidepoint(ev.pos):
+            return False
+        if ev.button in (2, 3):
+            self.drags[key] = Drag("pan", ev.pos)
+            return True
+        if ev.button != 1:
+            return False
+        self._gesture += 1
+        c = self.hit_cross(ev.pos, ev.touch)
+        if c is not None:
+            if ev.double:
+                self.collapse(c)
+            else:
+                assert self.edits is not None
+                self.drags[key] = Drag("class", ev.pos, (c, self.edits.center(c)), self._gesture)
+            return True
+        if ev.mod & pygame.KMOD_SHIFT:
+            self.drags[key] = Drag("lasso", ev.pos, path=[ev.pos])
+            return True
+        i = self.hit_point(ev.pos, ev.touch)
+        if i is not None:
+            if i in self.selection:
+                self.drags[key] = Drag("selection", ev.pos, self.selection.copy(), self._gesture)
+            else:
+                self.selection = np.zeros(0, np.int64)
+                self.drags[key] = Drag("point", ev.pos, i, self._gesture)
+            return True
+        self.selection = np.zeros(0, np.int64)
+        if ev.touch:
+            self.drags[key] = Drag("pan", ev.pos)
+        return True
+
+    def _move(self, ev: PointerMove) -> bool:
+        drag = self.drags.get((ev.touch, ev.pid))
+        if drag is None:
+            return False
+        if drag.kind == "widget":
+            drag.target.pointer_move(ev.pos)
+        elif drag.kind == "pan":
+            self.camera.pan(ev.pos[0] - drag.last[0], ev.pos[1] - drag.last[1])
+        elif drag.kind == "lasso":
+            drag.path.append(ev.pos)
+        else:
+            assert self.edits is not None
+            delta = self.camera.screen_to_world(ev.pos) - self.camera.screen_to_world(drag.last)
+            if drag.kind == "class":
+                edit = self.edits.move_class(drag.target[0], delta, drag.gesture)
+            elif drag.kind == "point":
+                edit = self.edits.move_point(drag.target, delta, drag.gesture)
+            else:
+                edit = self.edits.move_points(drag.target, delta, drag.gesture)
+            drag.edit = edit or drag.edit
+        drag.last = ev.pos
+        return True
+
+    def _up(self, ev: PointerUp) -> bool:
+        drag = self.drags.pop((ev.touch, ev.pid), None)
+        if drag is None:
+            return False
+        if drag.kind == "widget":
+            drag.target.pointer_up(ev.pos)
+        elif drag.kind == "lasso":
+            drag.path.append(ev.pos)
+            if len(drag.path) >= 3:
+                inside = points_in_polygon(self.point_screen(), np.asarray(drag.path))
+                self.selection = np.flatnonzero(inside)
+                self.app.log.write("select", points=self.selection, count=len(self.selection))
+        elif drag.edit is not None:
+            before = drag.target[1] if drag.kind == "class" else None
+            self._log_edit(drag.edit, center_before=before)
+        return True
+
+    # actions ---------------------------------------------------------------------------
+    def _spread(self, c: int) -> float:
+        assert self.edits is not None
+        idx = self.edits.class_indices(c)
+        p = self.edits.positions[idx]
+        return float(np.linalg.norm(p - p.mean(axis=0), axis=1).mean()) if len(idx) else 0.0
+
+    def _log_edit(self, edit: Edit, center_before: np.ndarray | None = None,
+                  spread_before: float | None = None) -> None:
+        fields: dict[str, Any] = {"op": edit.op}
+        if edit.cls is not None:
+            fields["class"] = edit.cls
+            fields["before"] = (edit.before.mean(axis=0) if center_before is None
+                                else center_before)
+            fields["after"] = edit.after.mean(axis=0)
+            if edit.op == "scale_class":
+                fields["spread_before"] = spread_before
+                fields["spread_after"] = self._spread(edit.cls)
+        elif edit.point is not None:
+            fields["point"] = edit.point
+            fields["before"], fields["after"] = edit.before[0], edit.after[0]
+        else:
+            fields["points"] = edit.indices
+            fields["before"] = edit.before.mean(axis=0)
+            fields["after"] = edit.after.mean(axis=0)
+        self.app.log.write("edit", **fields)
+
+    def collapse(self, c: int) -> None:
+        assert self.edits is not None
+        before, spread0 = self.edits.center(c), self._spread(c)
+        edit = self.edits.collapse_class(c)
+        if edit is not None:
+            self._log_edit(edit, center_before=before, spread_before=spread0)
+
+    def undo(self) -> None:
+        assert self.edits is not None
+        edit = self.edits.undo()
+        if edit is not None:
+            self.app.log.write("undo", op=edit.op, **self._ids(edit))
+
+    def redo(self) -> None:
+        assert self.edits is not None
+        edit = self.edits.redo()
+        if edit is not None:
+            self.app.log.write("redo", op=edit.op, **self._ids(edit))
+
+    def reset(self) -> None:
+        assert self.edits is not None
+        if self.edits.edited and self.edits.reset() is not None:
+            self.app.log.write("reset")
+
+    @staticmethod
+    def _ids(edit: Edit) -> dict[str, Any]:
+        if edit.cls is not None:
+            return {"class": edit.cls}
+        if edit.point is not None:
+            return {"point": edit.point}
+        return {"points": edit.indices} if edit.op != "reset" else {}
+
+    def can_train(self) -> bool:
+        state = self.app.buffer.progress().state
+        busy = (TrainerState.TRAINING, TrainerState.PAUSED, TrainerState.LOADING,
+                TrainerState.STOPPED)
+        return state not in busy and self._awaiting is None
+
+    def train_round(self) -> bool:
+        """Send edits (if any) as targets, the weights, and RUN_ROUND; False if busy."""
+        if not self.can_train() or self.edits is None or self.snapshot is None:
+            return False
+        buf = self.app.buffer
+        targets = None
+        if self.edits.edited:
+            centers, spreads = targets_from_points(self.edits.positions, self.edits.labels,
+                                                   self.num_classes)
+            targets = Targets(centers, spreads)
+        buf.set_targets(targets)
+        buf.set_weights(self.alpha, self.lam)
+        buf.send(Command(CommandKind.RUN_ROUND, int(self.epochs_per_round)))
+        self._awaiting = (buf.progress().state, time.monotonic())
+        self.round_starts.append(int(self.snapshot.epoch) + 1)
+        self.app.log.write(
+            "round_start", epochs=self.epochs_per_round, alpha=self.alpha, lam=self.lam,
+            from_epoch=self.snapshot.epoch, edited=targets is not None,
+            targets=None if targets is None else {"centers": targets.centers,
+                                                  "spreads": targets.spreads})
+        return True
+
+    def toggle_pause(self) -> None:
+        state = self.app.buffer.progress().state
+        if state == TrainerState.TRAINING:
+            self.app.buffer.send(Command(CommandKind.PAUSE))
+            self.app.log.write("pause")
+        elif state == TrainerState.PAUSED:
+            self.app.buffer.send(Command(CommandKind.RESUME))
+            self.app.log.write("resume")
+
+    # drawing ---------------------------------------------------------------------------
+    def draw(self, surface: pygame.Surface) -> None:
+        assert self.edits is not None and self.snapshot is not None
+        surface.fill(BACKGROUND)
+        pos = self.display_positions()
+        tweening = self.tween_t < 1.0
+        key = (self.snapshot.version, self.edits.version, self.tween_t if tweening else 1.0,
+               self.selection.tobytes())
+        self.layer.draw(surface, self.camera, pos, self.edits.labels, self.wrong, key,
+                        self.selection)
+        vr = self.view_rect
+        prev_clip = surface.get_clip()
+        surface.set_clip(vr)
+        crosses = self.cross_positions() if not tweening else np.round(
+            self.camera.world_to_screen(_centers(pos, self.edits.labels, self.num_classes))
+        ).astype(np.int64)
+        active = {d.target[0] for d in self.drags.values() if d.kind == "class"}
+        for c in range(self.num_classes):
+            x, y = crosses[c]
+            if abs(x) < 1e5 and abs(y) < 1e5:
+                draw_cross(surface, (int(x), int(y)), class_colour(c), c in active)
+        for d in self.drags.values():
+            if d.kind == "lasso" and len(d.path) > 1:
+                pygame.draw.lines(surface, INK, True, d.path, 1)
+        progress = self.app.buffer.progress()
+        if progress.state == TrainerState.ERROR:
+            draw_banner(surface, pygame.Rect(vr.x, vr.y, vr.w, 40),
+                        f"Training error: {progress.error or progress.message} "
+                        "- press enter to retry")
+        surface.set_clip(prev_clip)
+        self._draw_panel(surface, progress)
+        self._draw_legend(surface)
+
+    def _draw_panel(self, surface: pygame.Surface, progress) -> None:  # noqa: ANN001
+        h = surface.get_height()
+        pygame.draw.rect(surface, PANEL, (0, 0, LEFT_W, h))
+        text(surface, "HILL arcade", (14, 12), 30)
+        for w in self.widgets:
+            w.draw(surface)
+        assert self.snapshot is not None and self.edits is not None
+        draw_metrics(surface, pygame.Rect(14, 296, LEFT_W - 28, 124), self.snapshot.metrics,
+                     progress.device)
+        frac = progress.batch / progress.batches_per_epoch if progress.batches_per_epoch else 0.0
+        label = f"{progress.state.value} - epoch {progress.epoch}"
+        if progress.batches_per_epoch:
+            label += f" - batch {progress.batch}/{progress.batches_per_epoch}"
+        draw_progress(surface, pygame.Rect(14, 428, LEFT_W - 28, 18), frac, label)
+        accs = [m.get("val_acc", 0.0) or 0.0 for m in self.snapshot.history]
+        draw_chart(surface, pygame.Rect(14, 454, LEFT_W - 28, 120), accs, self.round_starts)
+        n_undo = self.edits.undo_depth
+        status = f"edits: {n_undo}" + ("  (modified)" if self.edits.edited else "")
+        text(surface, status, (14, 584), 19)
+        if len(self.selection):
+            text(surface, f"selected: {len(self.selection)} points", (14, 604), 19)
+        text(surface, "h: help   esc: quit", (14, h - 24), 18, (90, 90, 95))
+
+    def _draw_legend(self, surface: pygame.Surface) -> None:
+        w, h = surface.get_size()
+        x0 = w - LEGEND_W
+        pygame.draw.rect(surface, PANEL, (x0, 0, LEGEND_W, h))
+        text(surface, "classes", (x0 + 12, 12), 24)
+        assert self.edits is not None
+        counts = np.bincount(self.edits.labels, minlength=self.num_classes)
+        for c, name in enumerate(self.class_names):
+            y = 42 + c * 24
+            if y > h - 24:
+                break
+            sprite = self.layer.sprite(c)
+            surface.blit(sprite, (x0 + 12, y + 2))
+            text(surface, f"{name[:14]} ({counts[c]})", (x0 + 30, y), 19)
+
+
+def _centers(positions: np.ndarray, labels: np.ndarray, num_classes: int) -> np.ndarray:
+    counts = np.bincount(labels, minlength=num_classes)[:num_classes].astype(np.float64)
+    sums = np.zeros((num_classes, 2))
+    np.add.at(sums, labels, positions)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        out = sums / counts[:, None]
+    out[counts == 0] = np.nan
+    return out

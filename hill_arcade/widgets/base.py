@@ -1,0 +1,156 @@
+"""Small immediate-style widgets for the control panel: button, stepper, slider."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pygame
+
+from hill_arcade.render.palette import INK
+
+_FONTS: dict[int, pygame.font.Font] = {}
+
+
+def font(size: int) -> pygame.font.Font:
+    """A cached default font of ``size`` px."""
+    if size not in _FONTS:
+        _FONTS[size] = pygame.font.Font(None, size)
+    return _FONTS[size]
+
+
+def text(surface: pygame.Surface, s: str, pos: tuple[int, int], size: int = 20,
+         colour: tuple[int, int, int] = INK) -> pygame.Rect:
+    """Draw ``s`` with its top-left at ``pos``; returns the drawn rect."""
+    img = font(size).render(s, True, colour)
+    return surface.blit(img, pos)
+
+
+class Widget:
+    """Base: a rect, pointer handling (return True when consumed) and draw."""
+
+    rect: pygame.Rect
+
+    def pointer_down(self, pos: tuple[float, float]) -> bool:
+        return False
+
+    def pointer_move(self, pos: tuple[float, float]) -> None:
+        pass
+
+    def pointer_up(self, pos: tuple[float, float]) -> None:
+        pass
+
+    def draw(self, surface: pygame.Surface) -> None:
+        raise NotImplementedError
+
+
+class Button(Widget):
+    """A big labelled button; ``label`` may be a callable for dynamic text."""
+
+    def __init__(self, rect: pygame.Rect, label: str | Callable[[], str],
+                 on_click: Callable[[], None], hint: str = "",
+                 enabled: Callable[[], bool] | None = None) -> None:
+        self.rect = pygame.Rect(rect)
+        self.label = label
+        self.on_click = on_click
+        self.hint = hint
+        self.enabled = enabled or (lambda: True)
+        self.pressed = False
+
+    def pointer_down(self, pos: tuple[float, float]) -> bool:
+        if self.rect.collidepoint(pos):
+            self.pressed = True
+            return True
+        return False
+
+    def pointer_up(self, pos: tuple[float, float]) -> None:
+        if self.pressed and self.rect.collidepoint(pos) and self.enabled():
+            self.on_click()
+        self.pressed = False
+
+    def draw(self, surface: pygame.Surface) -> None:
+        on = self.enabled()
+        bg = (60, 110, 170) if on else (150, 150, 150)
+        if self.pressed:
+            bg = (40, 80, 130)
+        pygame.draw.rect(surface, bg, self.rect, border_radius=8)
+        label = self.label() if callable(self.label) else self.label
+        img = font(24).render(label, True, (255, 255, 255))
+        surface.blit(img, img.get_rect(center=(self.rect.centerx, self.rect.centery - 4)))
+        if self.hint:
+            h = font(16).render(self.hint, True, (220, 230, 240))
+            surface.blit(h, h.get_rect(midbottom=(self.rect.centerx, self.rect.bottom - 2)))
+
+
+class Stepper(Widget):
+    """``label  [-] value [+]`` for an integer in [lo, hi]."""
+
+    def __init__(self, rect: pygame.Rect, label: str, get: Callable[[], int],
+                 set_: Callable[[int], None], lo: int = 1, hi: int = 100) -> None:
+        self.rect = pygame.Rect(rect)
+        self.label, self.get, self.set, self.lo, self.hi = label, get, set_, lo, hi
+
+    @property
+    def minus(self) -> pygame.Rect:
+        return pygame.Rect(self.rect.right - 96, self.rect.y, 30, self.rect.h)
+
+    @property
+    def plus(self) -> pygame.Rect:
+        return pygame.Rect(self.rect.right - 30, self.rect.y, 30, self.rect.h)
+
+    def pointer_down(self, pos: tuple[float, float]) -> bool:
+        if self.minus.collidepoint(pos):
+            self.set(max(self.lo, self.get() - 1))
+            return True
+        if self.plus.collidepoint(pos):
+            self.set(min(self.hi, self.get() + 1))
+            return True
+        return self.rect.collidepoint(pos)
+
+    def draw(self, surface: pygame.Surface) -> None:
+        text(surface, self.label, (self.rect.x, self.rect.y + 7), 20)
+        for r, s in ((self.minus, "-"), (self.plus, "+")):
+            pygame.draw.rect(surface, (200, 200, 195), r, border_radius=4)
+            img = font(24).render(s, True, INK)
+            surface.blit(img, img.get_rect(center=r.center))
+        val = font(22).render(str(self.get()), True, INK)
+        surface.blit(val, val.get_rect(center=((self.minus.right + self.plus.left) // 2,
+                                                self.rect.centery)))
+
+
+class Slider(Widget):
+    """Horizontal slider for a float in [lo, hi]; drag the knob or click the track."""
+
+    def __init__(self, rect: pygame.Rect, label: str, get: Callable[[], float],
+                 set_: Callable[[float], None], lo: float = 0.0, hi: float = 1.0) -> None:
+        self.rect = pygame.Rect(rect)
+        self.label, self.get, self.set, self.lo, self.hi = label, get, set_, lo, hi
+        self.dragging = False
+
+    @property
+    def track(self) -> pygame.Rect:
+        return pygame.Rect(self.rect.x + 6, self.rect.bottom - 14, self.rect.w - 12, 6)
+
+    def _value_at(self, x: float) -> float:
+        t = (x - self.track.x) / max(1, self.track.w)
+        return self.lo + min(1.0, max(0.0, t)) * (self.hi - self.lo)
+
+    def pointer_down(self, pos: tuple[float, float]) -> bool:
+        if self.rect.collidepoint(pos):
+            self.dragging = True
+            self.set(self._value_at(pos[0]))
+            return True
+        return False
+
+    def pointer_move(self, pos: tuple[float, float]) -> None:
+        if self.dragging:
+            self.set(self._value_at(pos[0]))
+
+    def pointer_up(self, pos: tuple[float, float]) -> None:
+        self.dragging = False
+
+    def draw(self, surface: pygame.Surface) -> None:
+        text(surface, f"{self.label} = {self.get():.2f}", (self.rect.x, self.rect.y), 20)
+        pygame.draw.rect(surface, (180, 180, 175), self.track, border_radius=3)
+        t = (self.get() - self.lo) / max(1e-9, self.hi - self.lo)
+        kx = int(self.track.x + t * self.track.w)
+        pygame.draw.circle(surface, (60, 110, 170), (kx, self.track.centery), 8)
