@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gc
 import os
+import sys
 import time
 from collections import deque
 from collections.abc import Callable
@@ -24,6 +25,17 @@ from hill_arcade.views.play import PlayView
 
 # (scene_cfg, buffer, on_event=..., [checkpoint=...]) -> object with start/stop/is_alive
 WorkerFactory = Callable[..., Any]
+
+
+def keep_triton_out() -> None:
+    """Stop torch from importing triton in this process.
+
+    Triton bundles its own LLVM; loaded beside the LLVM that Mesa's GL driver brings into a
+    windowed SDL process, it segfaults (seen under Xvfb when torch._dynamo probes for triton
+    while building the optimizer). hill-arcade never uses torch.compile, so it needs no triton.
+    """
+    if "triton" not in sys.modules:
+        sys.modules["triton"] = None  # type: ignore[assignment]  # makes `import triton` fail
 
 
 def default_worker_factory(scene: SceneConfig, buffer: SharedBuffer,
@@ -47,6 +59,7 @@ class App:
         self.scene_cfg = scene_cfg
         self.headless = headless
         self.fps = scene_cfg.ui.fps
+        keep_triton_out()
         pygame.display.init()
         pygame.font.init()
         pygame.display.set_caption(f"HILL arcade - {scene_cfg.name}")

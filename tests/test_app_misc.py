@@ -81,3 +81,22 @@ def test_checkpoint_is_passed_to_the_worker_factory(make_app, tmp_path):
         assert seen == {"checkpoint": tmp_path / "model.pt"}
     finally:
         app.close()
+
+
+def test_camera_refits_when_a_new_projection_leaves_the_view(make_app):
+    """Epoch 1 replaces the untrained projection: the points must stay on screen."""
+    import numpy as np
+    import pygame
+
+    app, pilot = make_app()
+    worker = app.worker
+    worker.points = worker.points * 40.0  # the next projection is 40x larger
+    pilot.press(pygame.K_RETURN)
+    play = pilot.play
+    pilot.wait_until(lambda: play.snapshot.epoch == 1, 10)
+    pilot.step(30)
+    x, y, w, h = play.camera.rect
+    scr = pilot.world_to_screen(play.edits.positions)
+    inside = (scr[:, 0] >= x) & (scr[:, 0] <= x + w) & (scr[:, 1] >= y) & (scr[:, 1] <= y + h)
+    assert inside.all()
+    assert np.ptp(scr[:, 0]) > 0.5 * w

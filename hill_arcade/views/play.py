@@ -139,6 +139,18 @@ class PlayView(Scene):
         if fit:
             self.camera.fit(self.edits.positions)
 
+    def _layout_left_view(self, points: np.ndarray) -> bool:
+        """True when a new projection is mostly off-screen or shrank to a speck, e.g. when the
+        projection head finishes learning in epoch 1; the camera then refits."""
+        if len(points) == 0:
+            return False
+        x, y, w, h = self.camera.rect
+        scr = self.camera.world_to_screen(points)
+        inside = ((scr[:, 0] >= x) & (scr[:, 0] <= x + w) & (scr[:, 1] >= y)
+                  & (scr[:, 1] <= y + h))
+        span = scr.max(0) - scr.min(0)
+        return bool(inside.mean() < 0.8 or (span < 0.1 * np.array([w, h])).all())
+
     def display_positions(self) -> np.ndarray:
         """Where points are drawn now (mid-tween or the edited positions)."""
         assert self.edits is not None
@@ -152,7 +164,7 @@ class PlayView(Scene):
         self.layout(self.app.screen.get_size())
         snap = self.app.buffer.latest()
         if snap is not None and self.snapshot is not None and snap.version != self.snapshot.version:
-            self.set_snapshot(snap)
+            self.set_snapshot(snap, fit=self._layout_left_view(snap.points))
         if self.tween_t < 1.0:
             self.tween_t = min(1.0, self.tween_t + dt / TWEEN_S)
         if self._awaiting is not None:
