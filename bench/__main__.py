@@ -7,7 +7,7 @@ import sys
 
 
 def main() -> int:
-    for module in ("bench.training", "bench.frames"):
+    for module in ("bench.training", "bench.throughput", "bench.frames", "bench.soak"):
         try:
             bench = importlib.import_module(module)
         except ModuleNotFoundError as exc:

@@ -135,9 +135,10 @@ COMMANDS = {"train": cmd_train, "data": cmd_data, "run": cmd_run, "report": cmd_
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the `hill-arcade` console script; returns the exit status."""
     parser = build_parser()
-    args = parser.parse_args(sys.argv[1:] if argv is None else argv)
-    if args.command is None:
-        args = parser.parse_args(["run", *(sys.argv[1:] if argv is None else argv)])
+    argv = sys.argv[1:] if argv is None else list(argv)
+    if not argv or (argv[0] not in COMMANDS and argv[0] not in ("-h", "--help")):
+        argv = ["run", *argv]  # `hill-arcade [SCENE] [options]` opens the window
+    args = parser.parse_args(argv)
     try:
         return COMMANDS[args.command](args)
     except HillError as exc:

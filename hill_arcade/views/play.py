@@ -16,7 +16,6 @@ from hill_arcade.render.palette import BACKGROUND, INK, PANEL, class_colour
 from hill_arcade.render.points import DOT_RADIUS, PointLayer, draw_cross
 from hill_arcade.scene import Scene
 from hill_arcade.shared import Command, CommandKind, Snapshot, Targets, TrainerState
-from hill_arcade.training.loss import targets_from_points
 from hill_arcade.widgets.base import Button, Slider, Stepper, Widget, text
 from hill_arcade.widgets.status import draw_banner, draw_chart, draw_metrics, draw_progress
 
@@ -409,6 +408,9 @@ class PlayView(Scene):
         buf = self.app.buffer
         targets = None
         if self.edits.edited:
+            # imported here so the window opens before torch has loaded (the worker loads it)
+            from hill_arcade.training.loss import targets_from_points
+
             centers, spreads = targets_from_points(self.edits.positions, self.edits.labels,
                                                    self.num_classes)
             targets = Targets(centers, spreads)

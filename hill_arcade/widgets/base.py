@@ -18,11 +18,26 @@ def font(size: int) -> pygame.font.Font:
     return _FONTS[size]
 
 
+_TEXT_CACHE: dict[tuple[str, int, tuple[int, int, int]], pygame.Surface] = {}
+_TEXT_CACHE_MAX = 1024
+
+
+def rendered(s: str, size: int = 20, colour: tuple[int, int, int] = INK) -> pygame.Surface:
+    """``s`` rendered once and reused: font rendering every frame holds the GIL that the
+    training thread needs (measured in bench/throughput.py)."""
+    key = (s, size, tuple(colour))
+    img = _TEXT_CACHE.get(key)
+    if img is None:
+        if len(_TEXT_CACHE) >= _TEXT_CACHE_MAX:
+            _TEXT_CACHE.clear()
+        img = _TEXT_CACHE[key] = font(size).render(s, True, colour)
+    return img
+
+
 def text(surface: pygame.Surface, s: str, pos: tuple[int, int], size: int = 20,
          colour: tuple[int, int, int] = INK) -> pygame.Rect:
     """Draw ``s`` with its top-left at ``pos``; returns the drawn rect."""
-    img = font(size).render(s, True, colour)
-    return surface.blit(img, pos)
+    return surface.blit(rendered(s, size, colour), pos)
 
 
 class Widget:
@@ -74,10 +89,10 @@ class Button(Widget):
             bg = (40, 80, 130)
         pygame.draw.rect(surface, bg, self.rect, border_radius=8)
         label = self.label() if callable(self.label) else self.label
-        img = font(24).render(label, True, (255, 255, 255))
+        img = rendered(label, 24, (255, 255, 255))
         surface.blit(img, img.get_rect(center=(self.rect.centerx, self.rect.centery - 4)))
         if self.hint:
-            h = font(16).render(self.hint, True, (220, 230, 240))
+            h = rendered(self.hint, 16, (220, 230, 240))
             surface.blit(h, h.get_rect(midbottom=(self.rect.centerx, self.rect.bottom - 2)))
 
 
@@ -110,9 +125,9 @@ class Stepper(Widget):
         text(surface, self.label, (self.rect.x, self.rect.y + 7), 20)
         for r, s in ((self.minus, "-"), (self.plus, "+")):
             pygame.draw.rect(surface, (200, 200, 195), r, border_radius=4)
-            img = font(24).render(s, True, INK)
+            img = rendered(s, 24, INK)
             surface.blit(img, img.get_rect(center=r.center))
-        val = font(22).render(str(self.get()), True, INK)
+        val = rendered(str(self.get()), 22, INK)
         surface.blit(val, val.get_rect(center=((self.minus.right + self.plus.left) // 2,
                                                 self.rect.centery)))
 
