@@ -52,7 +52,7 @@ class App:
 
     def __init__(self, scene_cfg: SceneConfig, *, log_dir: Path | None = None,
                  headless: bool = False, worker_factory: WorkerFactory | None = None,
-                 checkpoint: Path | None = None) -> None:
+                 checkpoint: Path | None = None, fullscreen: bool = False) -> None:
         if headless:
             os.environ.setdefault("SDL_VIDEODRIVER", "dummy")
             os.environ.setdefault("SDL_AUDIODRIVER", "dummy")
@@ -63,10 +63,13 @@ class App:
         pygame.display.init()
         pygame.font.init()
         pygame.display.set_caption(f"HILL arcade - {scene_cfg.name}")
-        self.screen = pygame.display.set_mode((scene_cfg.ui.width, scene_cfg.ui.height),
-                                              pygame.RESIZABLE)
+        if fullscreen and not headless:  # borderless, at the desktop's resolution
+            self.screen = pygame.display.set_mode((0, 0), pygame.FULLSCREEN | pygame.NOFRAME)
+        else:
+            self.screen = pygame.display.set_mode((scene_cfg.ui.width, scene_cfg.ui.height),
+                                                  pygame.RESIZABLE)
         self.clock = pygame.time.Clock()
-        self.fullscreen = False
+        self.fullscreen = fullscreen and not headless
         self.running = True
         self.frame = 0
         self._last_dt = 1.0 / self.fps
@@ -121,6 +124,7 @@ class App:
         # headless runs are deterministic (one nominal frame per step); live runs use real time
         dt = 1.0 / self.fps if self.headless else min(0.1, max(self._last_dt, 1e-3))
         self._maybe_start_play()
+        self.tick()
         for scene in list(self.stack):
             scene.update(dt)
         self.screen = pygame.display.get_surface()
@@ -139,11 +143,23 @@ class App:
         snap = self.buffer.latest()
         if snap is None:
             return
-        self.play = PlayView(self, snap)
+        self.play = self.play_view_class(self, snap)
         gc.freeze()  # long-lived startup objects (torch, data) leave the GC's full scans
         self.stack = [self.play] + [s for s in self.stack if not isinstance(s, LoadingView)]
 
+    # hooks for subclasses (kiosk mode) --------------------------------------------------
+    play_view_class: type[PlayView] = PlayView
+
+    def tick(self) -> None:
+        """Called once per frame before the scenes update (default: nothing)."""
+
+    def filter_event(self, event: pygame.event.Event) -> bool:
+        """False swallows a raw SDL event before the app handles it (default: keep all)."""
+        return True
+
     def _dispatch(self, event: pygame.event.Event) -> None:
+        if not self.filter_event(event):
+            return
         if event.type == pygame.QUIT:
             self.running = False
             return

@@ -1,4 +1,4 @@
-"""Command line: `hill-arcade [run] [SCENE]`, `train`, `data`, `report`.
+"""Command line: `hill-arcade [run] [SCENE]`, `train`, `data`, `study`, `kiosk`, `report`.
 
 Heavy imports (torch, pygame) happen inside the command that needs them so `--help` is instant
 and the window's splash can appear before torch has loaded.
@@ -7,12 +7,14 @@ and the window's splash can appear before torch has loaded.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
 from hill_arcade.errors import HillError
 
 DEFAULT_SCENE = "digits"
+os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -40,6 +42,12 @@ def build_parser() -> argparse.ArgumentParser:
     data.add_argument("name", choices=["digits", "cifar10", "pamap2"])
     data.add_argument("--download", action="store_true", help="download it (cifar10 only)")
     data.add_argument("--root", default=None, help="dataset folder (default: ./data/NAME)")
+    from hill_arcade.kiosk.app import add_parser as add_kiosk_parser
+
+    add_kiosk_parser(sub)
+    from hill_arcade.study.runner import add_parser as add_study_parser
+
+    add_study_parser(sub)
     report = sub.add_parser("report", help="accuracy figure + summary CSV from study sessions")
     report.add_argument("sessions", nargs="+", type=Path, help="study session folders")
     report.add_argument("--out", type=Path, default=Path("report"), help="output folder")
@@ -129,7 +137,20 @@ def cmd_report(args: argparse.Namespace) -> int:
     return 0
 
 
-COMMANDS = {"train": cmd_train, "data": cmd_data, "run": cmd_run, "report": cmd_report}
+def cmd_kiosk(args: argparse.Namespace) -> int:
+    from hill_arcade.kiosk.app import run_kiosk
+
+    return run_kiosk(args)
+
+
+def cmd_study(args: argparse.Namespace) -> int:
+    from hill_arcade.study.runner import run_study
+
+    return run_study(args)
+
+
+COMMANDS = {"run": cmd_run, "train": cmd_train, "data": cmd_data, "study": cmd_study,
+            "kiosk": cmd_kiosk, "report": cmd_report}
 
 
 def main(argv: list[str] | None = None) -> int:

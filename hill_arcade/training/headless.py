@@ -23,9 +23,9 @@ def checkpoint_name(epoch: int) -> str:
 class ProgressBar:
     """A one-line text progress bar for the running epoch (redrawn at most 10x per second)."""
 
-    def __init__(self, total_epochs: int, stream: TextIO = sys.stderr) -> None:
+    def __init__(self, total_epochs: int, stream: TextIO | None = None) -> None:
         self.total = total_epochs
-        self.stream = stream
+        self.stream = stream or sys.stderr  # looked up now: sys.stderr may have been replaced
         self._last = 0.0
 
     def step(self, epoch: int, batch: int, batches: int) -> None:

@@ -1,0 +1,110 @@
+"""Kiosk views: a simplified play panel with big touch targets, and the attract overlay."""
+
+from __future__ import annotations
+
+import time
+
+import pygame
+
+from hill_arcade.render.palette import INK, PANEL
+from hill_arcade.scene import Scene
+from hill_arcade.shared import Snapshot, TrainerState
+from hill_arcade.views.play import LEFT_W, PlayView
+from hill_arcade.widgets.base import Button, Slider, rendered, text
+from hill_arcade.widgets.status import draw_progress
+
+MIN_TOUCH_PX = 48  # smallest touch target at 1080 px screen height
+HINTS = ("drag a cross to move a class", "drag a dot to move one point",
+         "two fingers: move two classes", "then press Train")
+OVERLAY_BOX = (255, 255, 255)
+NOTE_BG = (60, 110, 170)
+
+
+def touch_px(surface_height: int) -> int:
+    """The touch target size for this screen: >= 48 px, scaled up on high-resolution screens."""
+    return max(MIN_TOUCH_PX, round(MIN_TOUCH_PX * surface_height / 1080))
+
+
+class BigSlider(Slider):
+    """A slider with a finger-sized knob."""
+
+    def draw(self, surface: pygame.Surface) -> None:
+        text(surface, f"{self.label}: {self.get():.2f}", (self.rect.x, self.rect.y), 24)
+        track = pygame.Rect(self.rect.x + 6, self.rect.bottom - self.rect.h // 3,
+                            self.rect.w - 12, 8)
+        pygame.draw.rect(surface, (180, 180, 175), track, border_radius=4)
+        t = (self.get() - self.lo) / max(1e-9, self.hi - self.lo)
+        knob = (int(track.x + t * track.w), track.centery)
+        pygame.draw.circle(surface, (60, 110, 170), knob, max(12, self.rect.h // 4))
+
+
+class KioskPlayView(PlayView):
+    """PlayView with one big Train button, one big α slider, large accuracy and hints."""
+
+    def __init__(self, app, snapshot: Snapshot) -> None:  # noqa: ANN001
+        super().__init__(app, snapshot)
+        self.epochs_per_round = app.scene_cfg.kiosk.round_epochs
+        self.note: tuple[str, float] | None = None  # (message, shown until: monotonic s)
+
+    def _build_panel(self) -> None:
+        size = max(touch_px(self.app.screen.get_height()), 72)
+        x, w = 14, LEFT_W - 28
+        self.train_button = Button(pygame.Rect(x, 56, w, size), "Train", self.train_round,
+                                   enabled=self.can_train)
+        self.alpha_slider = BigSlider(pygame.Rect(x, 56 + size + 24, w, size),
+                                      "you vs. data", lambda: self.alpha, self.set_alpha)
+        self.widgets = [self.train_button, self.alpha_slider]
+
+    def show_note(self, message: str, seconds: float = 4.0) -> None:
+        """A brief, non-modal note at the top of the scatter."""
+        self.note = (message, time.monotonic() + seconds)
+
+    def draw(self, surface: pygame.Surface) -> None:
+        super().draw(surface)
+        if self.note is not None:
+            message, until = self.note
+            if time.monotonic() > until:
+                self.note = None
+            else:
+                vr = self.view_rect
+                pygame.draw.rect(surface, NOTE_BG, (vr.x, vr.y, vr.w, 40))
+                text(surface, message[:100], (vr.x + 12, vr.y + 8), 22, (255, 255, 255))
+
+    def _draw_panel(self, surface: pygame.Surface, progress) -> None:  # noqa: ANN001
+        h = surface.get_height()
+        pygame.draw.rect(surface, PANEL, (0, 0, LEFT_W, h))
+        text(surface, "HILL arcade", (14, 12), 30)
+        for widget in self.widgets:
+            widget.draw(surface)
+        y = self.alpha_slider.rect.bottom + 24
+        acc = self.snapshot.metrics.get("val_acc") if self.snapshot is not None else None
+        text(surface, "accuracy", (14, y), 24)
+        text(surface, "--" if acc is None else f"{acc:.0%}", (14, y + 26), 72)
+        y += 110
+        training = progress.state in (TrainerState.TRAINING, TrainerState.PAUSED)
+        frac = progress.batch / progress.batches_per_epoch if progress.batches_per_epoch else 0.0
+        draw_progress(surface, pygame.Rect(14, y, LEFT_W - 28, 18), frac if training else 0.0,
+                      "training..." if training else "ready")
+        y += 40
+        for line in HINTS:
+            if y > h - 30:
+                break
+            text(surface, line, (14, y), 20, INK)
+            y += 28
+
+
+class AttractOverlay(Scene):
+    """The "touch to play" overlay drawn over the attract demo."""
+
+    opaque = False
+
+    def draw(self, surface: pygame.Surface) -> None:
+        w, h = surface.get_size()
+        shade = pygame.Surface((w, h), pygame.SRCALPHA)
+        shade.fill((0, 0, 0, 70))
+        surface.blit(shade, (0, 0))
+        box = pygame.Rect(0, 0, min(w - 40, 520), 140)
+        box.center = (w // 2, h // 2)
+        pygame.draw.rect(surface, OVERLAY_BOX, box, border_radius=18)
+        img = rendered("touch to play", 72, INK)
+        surface.blit(img, img.get_rect(center=box.center))
