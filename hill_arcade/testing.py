@@ -121,6 +121,15 @@ class Pilot:
             self._finger(pygame.FINGERUP, fid, end)
         self.step()
 
+    def pinch(self, center: Point, start_dist: float, end_dist: float,
+              finger_ids: tuple[int, int] = (1, 2), steps: int = 5) -> None:
+        """Two fingers, horizontally either side of ``center``, spreading from ``start_dist``
+        to ``end_dist`` pixels apart (pinch out when end > start)."""
+        cx, cy = center
+        a, b = start_dist / 2.0, end_dist / 2.0
+        self.multi_touch_drag([(finger_ids[0], (cx - a, cy), (cx - b, cy)),
+                               (finger_ids[1], (cx + a, cy), (cx + b, cy))], steps)
+
     # keys ------------------------------------------------------------------------------
     def press(self, key: int, mod: int = 0, unicode: str = "") -> None:
         """Key down + up, then one frame."""

@@ -7,6 +7,7 @@ predictions or the camera change.
 from __future__ import annotations
 
 import gc
+from itertools import repeat
 
 import numpy as np
 import pygame
@@ -18,6 +19,7 @@ DOT_RADIUS = 4
 RING_RADIUS = 7  # misclassified ring: dark pixels at distance 5..7 from the point
 CROSS_ARM = 11
 SELECTION = (0, 80, 220)
+COLOUR_KEY = (255, 0, 255)  # in no palette colour
 
 
 def make_sprite(colour: tuple[int, int, int], shape: str, radius: int = DOT_RADIUS
@@ -45,19 +47,32 @@ def make_ring(radius: int = RING_RADIUS) -> pygame.Surface:
     return surf
 
 
+def colour_keyed(sprite: pygame.Surface) -> pygame.Surface:
+    """An opaque, colour-keyed (RLE) copy of a sprite whose alpha is all-or-nothing: blits
+    several times faster than per-pixel alpha, same pixels."""
+    out = pygame.Surface(sprite.get_size())
+    out.fill(COLOUR_KEY)
+    out.blit(sprite, (0, 0))
+    out.set_colorkey(COLOUR_KEY, pygame.RLEACCEL)
+    return out
+
+
 class PointLayer:
     """Draws points (sprites), misclassification rings and class-center crosses."""
 
     def __init__(self) -> None:
         self._sprites: dict[int, pygame.Surface] = {}
-        self._ring = make_ring()
+        self._ring = colour_keyed(make_ring())
         self._cache: pygame.Surface | None = None
         self._key: tuple | None = None
+        self._labels: np.ndarray | None = None  # labels the sprite lists below belong to
+        self._label_sprites = np.zeros(0, object)
+        self._label_sprite_list: list[pygame.Surface] = []
         self.redraws = 0
 
     def sprite(self, c: int) -> pygame.Surface:
         if c not in self._sprites:
-            self._sprites[c] = make_sprite(class_colour(c), class_shape(c))
+            self._sprites[c] = colour_keyed(make_sprite(class_colour(c), class_shape(c)))
         return self._sprites[c]
 
     def draw(self, target: pygame.Surface, camera: Camera, positions: np.ndarray,
@@ -90,21 +105,38 @@ class PointLayer:
             return
         ox, oy = camera.rect[0], camera.rect[1]
         scr = camera.world_to_screen(positions) - (ox, oy)
-        ok = np.isfinite(scr).all(axis=1) & (np.abs(scr) < 1e6).all(axis=1)
+        ok = (np.abs(scr) < 1e6).all(axis=1)  # also False for NaN / inf
         half = DOT_RADIUS + 1
         xy = np.round(scr).astype(np.int64)
-        sprites = [self.sprite(int(c)) for c in range(int(labels.max()) + 1)]
-        idx = np.flatnonzero(ok)
-        tl = (xy[idx] - half).tolist()
-        labs = labels[idx].tolist()
-        surf.fblits([(sprites[c], p) for c, p in zip(labs, tl, strict=True)])
-        ring_idx = idx[wrong[idx]]
+        sprites = self._sprites_for(labels)
+        # zip hands fblits one reused (sprite, pos) tuple at a time: no per-frame list of
+        # tens of thousands of tuples (the main cost of a redraw, and GIL time)
+        if ok.all():
+            surf.fblits(zip(sprites, (xy - half).tolist(), strict=True))
+            ring_idx = np.flatnonzero(wrong)
+        else:
+            idx = np.flatnonzero(ok)
+            surf.fblits(zip(self._label_sprites[idx].tolist(), (xy[idx] - half).tolist(),
+                                strict=True))
+            ring_idx = idx[wrong[idx]]
         if len(ring_idx):
             rh = RING_RADIUS + 1
-            surf.fblits([(self._ring, p) for p in (xy[ring_idx] - rh).tolist()])
+            surf.fblits(zip(repeat(self._ring), (xy[ring_idx] - rh).tolist()))
         if selected is not None and len(selected):
             for px, py in xy[selected[ok[selected]]].tolist():
                 pygame.draw.circle(surf, SELECTION, (px, py), DOT_RADIUS + 3, 2)
+
+    def _sprites_for(self, labels: np.ndarray) -> list[pygame.Surface]:
+        """One sprite per point, cached while the same labels array is drawn."""
+        if labels is not self._labels:
+            self._labels = labels
+            arr = np.empty(len(labels), object)
+            if len(labels):
+                table = [self.sprite(c) for c in range(int(labels.max()) + 1)]
+                arr[:] = [table[c] for c in labels.tolist()]
+            self._label_sprites = arr
+            self._label_sprite_list = arr.tolist()
+        return self._label_sprite_list
 
 
 def draw_cross(target: pygame.Surface, pos: tuple[int, int], colour: tuple[int, int, int],

@@ -80,17 +80,23 @@ class KioskPlayView(PlayView):
         acc = self.snapshot.metrics.get("val_acc") if self.snapshot is not None else None
         text(surface, "accuracy", (14, y), 24)
         text(surface, "--" if acc is None else f"{acc:.0%}", (14, y + 26), 72)
-        y += 110
-        training = progress.state in (TrainerState.TRAINING, TrainerState.PAUSED)
-        frac = progress.batch / progress.batches_per_epoch if progress.batches_per_epoch else 0.0
-        draw_progress(surface, pygame.Rect(14, y, LEFT_W - 28, 18), frac if training else 0.0,
-                      "training..." if training else "ready")
-        y += 40
+        y += 150  # the progress bar goes in between (`_draw_live_status`)
         for line in HINTS:
             if y > h - 30:
                 break
             text(surface, line, (14, y), 20, INK)
             y += 28
+
+
+    def _progress_rect(self) -> pygame.Rect:
+        return pygame.Rect(14, self.alpha_slider.rect.bottom + 134, LEFT_W - 28, 18)
+
+    def _draw_live_status(self, surface: pygame.Surface, progress) -> None:  # noqa: ANN001
+        """Only a simple progress bar: no edit counter or batch numbers for visitors."""
+        training = progress.state in (TrainerState.TRAINING, TrainerState.PAUSED)
+        frac = progress.batch / progress.batches_per_epoch if progress.batches_per_epoch else 0.0
+        draw_progress(surface, self._progress_rect(), frac if training else 0.0,
+                      "training..." if training else "ready")
 
 
 class AttractOverlay(Scene):

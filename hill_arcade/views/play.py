@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from dataclasses import dataclass, field
 from typing import Any
@@ -22,6 +23,7 @@ from hill_arcade.widgets.status import draw_banner, draw_chart, draw_metrics, dr
 LEFT_W = 260
 LEGEND_W = 180
 TWEEN_S = 0.3
+TWEEN_FPS = 30  # a tween re-renders the scatter at most this often (frames in between reuse it)
 CROSS_HIT_PX = (16, 28)  # (mouse, finger)
 POINT_HIT_PX = (9, 22)
 WHEEL_SCALE = 1.1
@@ -31,12 +33,30 @@ ALPHA_STEP = 0.05
 
 @dataclass
 class Drag:
-    kind: str  # point | class | selection | pan | lasso | widget
+    kind: str  # point | class | selection | pan | lasso | widget | zoom | scale
     last: tuple[float, float]
     target: Any = None
     gesture: int = 0
     edit: Edit | None = None
     path: list[tuple[float, float]] = field(default_factory=list)
+
+
+@dataclass
+class Pinch:
+    """Two-finger gesture: ``zoom`` (camera) or ``scale`` (class ``cls``'s spread)."""
+
+    mode: str  # zoom | scale
+    fingers: dict[tuple[bool, int], tuple[float, float]]
+    cls: int | None = None
+    gesture: int = 0
+    edit: Edit | None = None
+    center_before: np.ndarray | None = None
+    spread_before: float | None = None
+
+    def geometry(self) -> tuple[np.ndarray, float]:
+        """(midpoint, distance) of the two fingers."""
+        a, b = (np.asarray(p, np.float64) for p in self.fingers.values())
+        return (a + b) / 2.0, float(np.hypot(*(b - a)))
 
 
 def points_in_polygon(points: np.ndarray, poly: np.ndarray) -> np.ndarray:
@@ -73,6 +93,10 @@ class PlayView(Scene):
         self._gesture = 0
         self._awaiting: tuple[TrainerState, float] | None = None
         self.widgets: list[Widget] = []
+        self._centers_key: tuple | None = None
+        self._centers_cache = np.zeros((0, 2), np.float32)
+        self._panel: tuple[tuple, Snapshot | None, pygame.Surface] | None = None
+        self._legend: tuple[tuple, np.ndarray, pygame.Surface] | None = None
         self._build_panel()
         self.layout(app.screen.get_size())
         self.set_snapshot(snapshot, fit=True)
@@ -122,6 +146,7 @@ class PlayView(Scene):
         old = self.display_positions() if self.edits is not None else None
         self.snapshot = snap
         self.edits = EditState(snap.points, snap.labels)
+        self._centers_key = None
         labels = self.edits.labels
         n_names = len(snap.class_names)
         self.num_classes = max(n_names, int(labels.max()) + 1 if len(labels) else 0)
@@ -129,7 +154,7 @@ class PlayView(Scene):
             f"class {c}" for c in range(n_names, self.num_classes))
         self.wrong = np.asarray(snap.predictions).reshape(-1) != labels
         self.selection = np.zeros(0, np.int64)
-        for key in [k for k, d in self.drags.items() if d.kind not in ("pan", "widget")]:
+        for key in [k for k, d in self.drags.items() if d.kind not in ("pan", "widget", "zoom")]:
             del self.drags[key]
         if old is not None and old.shape == self.edits.positions.shape:
             self.tween_from, self.tween_t = old, 0.0
@@ -153,9 +178,12 @@ class PlayView(Scene):
     def display_positions(self) -> np.ndarray:
         """Where points are drawn now (mid-tween or the edited positions)."""
         assert self.edits is not None
-        if self.tween_from is None or self.tween_t >= 1.0:
+        return self._positions_at(self.tween_t)
+
+    def _positions_at(self, t: float) -> np.ndarray:
+        assert self.edits is not None
+        if self.tween_from is None or t >= 1.0:
             return self.edits.positions
-        t = self.tween_t
         e = 1 - (1 - t) ** 3  # ease-out cubic
         return self.tween_from + (self.edits.positions - self.tween_from) * e
 
@@ -173,8 +201,14 @@ class PlayView(Scene):
 
     # geometry helpers ------------------------------------------------------------------
     def class_centers(self) -> np.ndarray:
+        """(C, 2) float32 class centers of the edited positions (cached per edit version)."""
         assert self.edits is not None
-        return self.edits.centers(self.num_classes)
+        key = (id(self.edits), self.edits.version, self.num_classes)
+        if self._centers_key != key:
+            self._centers_cache = _centers(self.edits.positions, self.edits.labels,
+                                           self.num_classes).astype(np.float32)
+            self._centers_key = key
+        return self._centers_cache
 
     def cross_positions(self) -> np.ndarray:
         """(C, 2) integer screen positions of the class crosses (NaN classes -> -1e6)."""
@@ -273,6 +307,8 @@ class PlayView(Scene):
             return False
         self._gesture += 1
         c = self.hit_cross(ev.pos, ev.touch)
+        if ev.touch and self._start_pinch(key, ev.pos, c):
+            return True
         if c is not None:
             if ev.double:
                 self.collapse(c)
@@ -296,11 +332,67 @@ class PlayView(Scene):
             self.drags[key] = Drag("pan", ev.pos)
         return True
 
+    def _start_pinch(self, key: tuple[bool, int], pos: tuple[float, float],
+                     c: int | None) -> bool:
+        """Turn a second finger into a pinch with the one finger already down, if it fits:
+        on a class's cross (or centred on one) it scales that class, else it zooms."""
+        others = [(k, d) for k, d in self.drags.items() if k[0] and k != key]
+        if len(others) != 1:
+            return False
+        key0, first = others[0]
+        fingers = {key0: first.last, key: pos}
+        if first.kind == "class" and c in (None, first.target[0]):
+            cls = first.target[0]
+        elif first.kind in ("pan", "point") and c is None:
+            mid = ((first.last[0] + pos[0]) / 2, (first.last[1] + pos[1]) / 2)
+            cls = self.hit_cross(mid, True)
+        else:
+            return False  # e.g. two different crosses: two independent drags
+        if first.edit is not None:  # the first finger already moved something
+            self._log_edit(first.edit, center_before=(first.target[1] if first.kind == "class"
+                                                      else None))
+        if cls is None:
+            pinch = Pinch("zoom", fingers)
+        else:
+            assert self.edits is not None
+            pinch = Pinch("scale", fingers, cls, self._gesture,
+                          center_before=self.edits.center(cls), spread_before=self._spread(cls))
+        for k, p in fingers.items():
+            self.drags[k] = Drag(pinch.mode, p, target=pinch, gesture=pinch.gesture)
+        return True
+
+    def _pinch_move(self, key: tuple[bool, int], pos: tuple[float, float], pinch: Pinch) -> None:
+        mid0, dist0 = pinch.geometry()
+        pinch.fingers[key] = pos
+        mid1, dist1 = pinch.geometry()
+        factor = dist1 / dist0 if dist0 >= 1.0 and dist1 >= 1.0 else 1.0
+        if pinch.mode == "zoom":
+            self.camera.pan(*(mid1 - mid0))
+            if factor != 1.0:
+                self.camera.zoom_at(tuple(mid1), factor)
+        elif factor != 1.0:
+            assert self.edits is not None and pinch.cls is not None
+            edit = self.edits.scale_class(pinch.cls, factor, pinch.gesture)
+            pinch.edit = edit or pinch.edit
+
+    def _pinch_up(self, key: tuple[bool, int], pinch: Pinch) -> None:
+        for k in pinch.fingers:
+            if k != key and k in self.drags:
+                # the finger left on the glass pans (after a zoom) or rests (after a scale)
+                last = self.drags.pop(k).last
+                if pinch.mode == "zoom":
+                    self.drags[k] = Drag("pan", last)
+        if pinch.edit is not None:
+            self._log_edit(pinch.edit, center_before=pinch.center_before,
+                           spread_before=pinch.spread_before)
+
     def _move(self, ev: PointerMove) -> bool:
         drag = self.drags.get((ev.touch, ev.pid))
         if drag is None:
             return False
-        if drag.kind == "widget":
+        if drag.kind in ("zoom", "scale"):
+            self._pinch_move((ev.touch, ev.pid), ev.pos, drag.target)
+        elif drag.kind == "widget":
             drag.target.pointer_move(ev.pos)
         elif drag.kind == "pan":
             self.camera.pan(ev.pos[0] - drag.last[0], ev.pos[1] - drag.last[1])
@@ -323,7 +415,9 @@ class PlayView(Scene):
         drag = self.drags.pop((ev.touch, ev.pid), None)
         if drag is None:
             return False
-        if drag.kind == "widget":
+        if drag.kind in ("zoom", "scale"):
+            self._pinch_up((ev.touch, ev.pid), drag.target)
+        elif drag.kind == "widget":
             drag.target.pointer_up(ev.pos)
         elif drag.kind == "lasso":
             drag.path.append(ev.pos)
@@ -438,20 +532,25 @@ class PlayView(Scene):
     # drawing ---------------------------------------------------------------------------
     def draw(self, surface: pygame.Surface) -> None:
         assert self.edits is not None and self.snapshot is not None
-        surface.fill(BACKGROUND)
-        pos = self.display_positions()
+        vr = self.view_rect
+        w, h = surface.get_size()
+        if (vr.x, vr.y, vr.right, vr.h) != (LEFT_W, 0, w - LEGEND_W, h):
+            surface.fill(BACKGROUND)  # the panels and the scatter don't cover the window
         tweening = self.tween_t < 1.0
-        key = (self.snapshot.version, self.edits.version, self.tween_t if tweening else 1.0,
-               self.selection.tobytes())
+        # quantised tween time: the scatter is re-rendered at most TWEEN_FPS times a second
+        steps = TWEEN_S * TWEEN_FPS
+        t = min(1.0, np.ceil(self.tween_t * steps) / steps) if tweening else 1.0
+        pos = self._positions_at(t)
+        key = (self.snapshot.version, self.edits.version, t, self.selection.tobytes())
         self.layer.draw(surface, self.camera, pos, self.edits.labels, self.wrong, key,
                         self.selection)
-        vr = self.view_rect
         prev_clip = surface.get_clip()
         surface.set_clip(vr)
-        crosses = self.cross_positions() if not tweening else np.round(
+        crosses = self.cross_positions() if t >= 1.0 else np.round(
             self.camera.world_to_screen(_centers(pos, self.edits.labels, self.num_classes))
         ).astype(np.int64)
         active = {d.target[0] for d in self.drags.values() if d.kind == "class"}
+        active |= {d.target.cls for d in self.drags.values() if d.kind == "scale"}
         for c in range(self.num_classes):
             x, y = crosses[c]
             if abs(x) < 1e5 and abs(y) < 1e5:
@@ -465,8 +564,41 @@ class PlayView(Scene):
                         f"Training error: {progress.error or progress.message} "
                         "- press enter to retry")
         surface.set_clip(prev_clip)
-        self._draw_panel(surface, progress)
-        self._draw_legend(surface)
+        self._blit_cached_panels(surface, progress)
+
+    def _panel_key(self, progress) -> tuple:  # noqa: ANN001
+        """Everything the control panel shows: it is re-rendered only when this changes."""
+        assert self.snapshot is not None and self.edits is not None
+        widgets = tuple(
+            (getattr(w, "pressed", None), getattr(w, "dragging", None),
+             w.enabled() if callable(getattr(w, "enabled", None)) else None,
+             w.label() if callable(getattr(w, "label", None)) else getattr(w, "label", None),
+             w.get() if callable(getattr(w, "get", None)) else None)
+            for w in self.widgets)
+        return (dataclasses.replace(progress, batch=0), self.snapshot.version,
+                tuple(self.round_starts), widgets)
+
+    def _blit_cached_panels(self, surface: pygame.Surface, progress) -> None:  # noqa: ANN001
+        """Control panel and legend from off-screen surfaces, re-rendered on change only."""
+        w, h = surface.get_size()
+        # keys hold the snapshot / labels themselves (compared with ``is``): ids can be reused
+        key = (h, self._panel_key(progress))
+        if self._panel is None or self._panel[0] != key or self._panel[1] is not self.snapshot:
+            panel = pygame.Surface((LEFT_W, h))
+            panel.fill(BACKGROUND)
+            self._draw_panel(panel, progress)
+            self._panel = (key, self.snapshot, panel)
+        surface.blit(self._panel[2], (0, 0))
+        self._draw_live_status(surface, progress)
+        assert self.edits is not None
+        key = (h, self.class_names)
+        labels = self.edits.labels
+        if self._legend is None or self._legend[0] != key or self._legend[1] is not labels:
+            legend = pygame.Surface((LEGEND_W, h))
+            legend.fill(BACKGROUND)
+            self._draw_legend(legend)
+            self._legend = (key, labels, legend)
+        surface.blit(self._legend[2], (w - LEGEND_W, 0))
 
     def _draw_panel(self, surface: pygame.Surface, progress) -> None:  # noqa: ANN001
         h = surface.get_height()
@@ -477,19 +609,24 @@ class PlayView(Scene):
         assert self.snapshot is not None and self.edits is not None
         draw_metrics(surface, pygame.Rect(14, 296, LEFT_W - 28, 124), self.snapshot.metrics,
                      progress.device)
+        accs = [m.get("val_acc", 0.0) or 0.0 for m in self.snapshot.history]
+        draw_chart(surface, pygame.Rect(14, 454, LEFT_W - 28, 120), accs, self.round_starts)
+        text(surface, "h: help   esc: quit", (14, h - 24), 18, (90, 90, 95))
+
+    def _draw_live_status(self, surface: pygame.Surface, progress) -> None:  # noqa: ANN001
+        """Progress bar, edit count and selection: drawn every frame over the cached panel
+        (they change with every batch or edit, the rest of the panel rarely does)."""
+        assert self.edits is not None
         frac = progress.batch / progress.batches_per_epoch if progress.batches_per_epoch else 0.0
         label = f"{progress.state.value} - epoch {progress.epoch}"
         if progress.batches_per_epoch:
             label += f" - batch {progress.batch}/{progress.batches_per_epoch}"
         draw_progress(surface, pygame.Rect(14, 428, LEFT_W - 28, 18), frac, label)
-        accs = [m.get("val_acc", 0.0) or 0.0 for m in self.snapshot.history]
-        draw_chart(surface, pygame.Rect(14, 454, LEFT_W - 28, 120), accs, self.round_starts)
         n_undo = self.edits.undo_depth
         status = f"edits: {n_undo}" + ("  (modified)" if self.edits.edited else "")
         text(surface, status, (14, 584), 19)
         if len(self.selection):
             text(surface, f"selected: {len(self.selection)} points", (14, 604), 19)
-        text(surface, "h: help   esc: quit", (14, h - 24), 18, (90, 90, 95))
 
     def _draw_legend(self, surface: pygame.Surface) -> None:
         w, h = surface.get_size()
@@ -508,9 +645,10 @@ class PlayView(Scene):
 
 
 def _centers(positions: np.ndarray, labels: np.ndarray, num_classes: int) -> np.ndarray:
+    """(C, 2) float64 class means; NaN rows for empty classes (bincount: no ufunc.at)."""
     counts = np.bincount(labels, minlength=num_classes)[:num_classes].astype(np.float64)
-    sums = np.zeros((num_classes, 2))
-    np.add.at(sums, labels, positions)
+    sums = np.stack([np.bincount(labels, positions[:, k], num_classes)[:num_classes]
+                     for k in range(2)], axis=1)
     with np.errstate(invalid="ignore", divide="ignore"):
         out = sums / counts[:, None]
     out[counts == 0] = np.nan
