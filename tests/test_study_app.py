@@ -94,7 +94,7 @@ def test_two_scenarios_scripted_participant(study_scene, pretrained, tmp_path):
         try:
             for _ in POINTS:
                 play_round(app, pilot)
-            answer_questionnaire(app, pilot, Path("/tmp/questionnaire.png") if n == 0 else None)
+            answer_questionnaire(app, pilot, tmp_path / "questionnaire.png" if n == 0 else None)
             if n == 1:
                 pilot.wait_until(lambda: session.state.finished, 5)
                 pilot.click(100, 100)  # thank-you screen closes the app
@@ -118,6 +118,17 @@ def test_two_scenarios_scripted_participant(study_scene, pretrained, tmp_path):
     answers = read_csv(folder / "questionnaires.csv")
     assert [r["scenario"] for r in answers] == session.state.order
     assert all(r["umux_lite"] and r["tlx_total"] for r in answers)
+
+    from hill_arcade.cli import main
+
+    out = tmp_path / "report"
+    assert main(["report", str(folder), "--out", str(out), "--points", ",".join(map(str, POINTS))]
+                ) == 0
+    import pygame
+
+    for scenario in ("digits", "digits2"):
+        assert pygame.image.load(str(out / f"{scenario}.png")).get_width() > 400
+    assert {r["scenario"] for r in read_csv(out / "summary.csv")} >= {"digits", "digits2"}
 
 
 def test_crash_mid_round_then_resume(study_scene, pretrained, tmp_path):
