@@ -21,6 +21,7 @@ from hill_arcade.session_log import SessionLog, default_log_dir
 from hill_arcade.shared import SharedBuffer
 from hill_arcade.views.help import HelpView
 from hill_arcade.views.loading import LoadingView
+from hill_arcade.views.picker import PickerView
 from hill_arcade.views.play import PlayView
 
 # (scene_cfg, buffer, on_event=..., [checkpoint=...]) -> object with start/stop/is_alive
@@ -81,9 +82,24 @@ class App:
         self.stack: list[Scene] = [LoadingView(self)]
         self.play: PlayView | None = None
         self.log.write("session_start", scene=scene_cfg.name, source=scene_cfg.source)
-        factory = worker_factory or default_worker_factory
+        self.worker_factory = worker_factory or default_worker_factory
         extra = {"checkpoint": Path(checkpoint)} if checkpoint is not None else {}
-        self.worker = factory(scene_cfg, self.buffer, on_event=self._on_worker_event, **extra)
+        self.worker = self.worker_factory(scene_cfg, self.buffer,
+                                          on_event=self._on_worker_event, **extra)
+        self.worker.start()
+
+    def switch_scene(self, scene_cfg: SceneConfig) -> None:
+        """Stop the worker and restart loading with ``scene_cfg`` (fresh buffer and worker)."""
+        self.worker.stop()
+        self.log.write("scene_switch", old=self.scene_cfg.name, new=scene_cfg.name,
+                       source=scene_cfg.source)
+        gc.unfreeze()
+        self.scene_cfg = scene_cfg
+        self.buffer = SharedBuffer(scene_cfg.hill.alpha, scene_cfg.hill.lam)
+        self.play = None
+        self.stack = [LoadingView(self)]
+        pygame.display.set_caption(f"HILL arcade - {scene_cfg.name}")
+        self.worker = self.worker_factory(scene_cfg, self.buffer, on_event=self._on_worker_event)
         self.worker.start()
 
     # scene stack -----------------------------------------------------------------------
@@ -183,6 +199,8 @@ class App:
             self.screenshot()
         elif event.key == pygame.K_h:
             self.push(HelpView(self))
+        elif event.key == pygame.K_p and isinstance(self.top, (PlayView, LoadingView)):
+            self.push(PickerView(self))
 
     def toggle_fullscreen(self) -> None:
         """Switch between windowed and fullscreen (no-op on drivers without a display)."""

@@ -21,6 +21,7 @@ SHORTCUTS = (
     ("right-drag / wheel", "pan / zoom the view"),
     ("s", "save a screenshot into the log folder"),
     ("f", "toggle fullscreen"),
+    ("p", "pick another scene"),
     ("h", "show / hide this help"),
     ("esc", "quit"),
 )
