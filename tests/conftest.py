@@ -21,16 +21,18 @@ def make_app(tmp_path: Path):
 
     apps = []
 
-    def make(worker_factory=None, scene=None, wait: bool = True, **fake_kwargs):
+    def make(worker_factory=None, scene=None, wait: bool = True, app_cls=None,
+             app_kwargs: dict | None = None, **fake_kwargs):
         scene = scene or SceneConfig()
         if worker_factory is None:
             def worker_factory(cfg, buffer, on_event=None):
                 return FakeWorker(cfg, buffer, on_event=on_event, **fake_kwargs)
-        app = App(scene, log_dir=tmp_path / "log", headless=True, worker_factory=worker_factory)
+        app = (app_cls or App)(scene, log_dir=tmp_path / "log", headless=True,
+                               worker_factory=worker_factory, **(app_kwargs or {}))
         apps.append(app)
         pilot = Pilot(app)
         if wait:
-            pilot.wait_until(lambda: app.play is not None, 60)
+            pilot.wait_until(lambda: app.play is not None, 120)
             pilot.step(2)
         return app, pilot
 

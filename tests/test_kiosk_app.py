@@ -12,10 +12,15 @@ import pygame
 import pytest
 
 from hill_arcade.config import KioskConfig
-from hill_arcade.kiosk.app import DEMO_MOVE_FRAMES, DEMO_MOVE_S, KioskApp, add_parser
+from hill_arcade.kiosk.app import (
+    DEMO_MOVE_FRAMES,
+    DEMO_MOVE_S,
+    KioskApp,
+    add_parser,
+    kiosk_worker_factory,
+)
 from hill_arcade.kiosk.idle import IdleState
 from hill_arcade.shared import Command, CommandKind, Targets, TrainerState
-from hill_arcade.testing import FakeWorker, Pilot
 from hill_arcade.views.kiosk import OVERLAY_BOX, KioskPlayView
 
 
@@ -28,26 +33,15 @@ class FakeClock:
 
 
 @pytest.fixture
-def make_kiosk(tmp_path: Path):
-    apps: list[KioskApp] = []
+def make_kiosk(make_app):
+    """A headless, windowed KioskApp: FakeWorker with fake=True, else the supervised trainer."""
 
     def make(scene, fake: bool = False, clock=None):
-        factory = None
-        if fake:
-            def factory(cfg, buffer, on_event=None):
-                return FakeWorker(cfg, buffer, on_event=on_event)
-        kwargs = {"clock": clock} if clock is not None else {}
-        app = KioskApp(scene, log_dir=tmp_path / "log", headless=True, windowed=True,
-                       worker_factory=factory, **kwargs)
-        apps.append(app)
-        pilot = Pilot(app)
-        pilot.wait_until(lambda: app.play is not None, 120)
-        pilot.step(2)
-        return app, pilot
+        kwargs = {"windowed": True} | ({"clock": clock} if clock is not None else {})
+        return make_app(worker_factory=None if fake else kiosk_worker_factory, scene=scene,
+                        app_cls=KioskApp, app_kwargs=kwargs)
 
-    yield make
-    for app in apps:
-        app.close()
+    return make
 
 
 @pytest.fixture
