@@ -6,7 +6,7 @@ import time
 
 import pygame
 
-from hill_arcade.render.palette import INK, PANEL
+from hill_arcade.render.palette import INK
 from hill_arcade.scene import Scene
 from hill_arcade.shared import Snapshot, TrainerState
 from hill_arcade.views.play import LEFT_W, PlayView
@@ -71,11 +71,7 @@ class KioskPlayView(PlayView):
                 text(surface, message[:100], (vr.x + 12, vr.y + 8), 22, (255, 255, 255))
 
     def _draw_panel(self, surface: pygame.Surface, progress) -> None:  # noqa: ANN001
-        h = surface.get_height()
-        pygame.draw.rect(surface, PANEL, (0, 0, LEFT_W, h))
-        text(surface, "HILL arcade", (14, 12), 30)
-        for widget in self.widgets:
-            widget.draw(surface)
+        h = self._draw_panel_frame(surface)
         y = self.alpha_slider.rect.bottom + 24
         acc = self.snapshot.metrics.get("val_acc") if self.snapshot is not None else None
         text(surface, "accuracy", (14, y), 24)

@@ -600,12 +600,17 @@ class PlayView(Scene):
             self._legend = (key, labels, legend)
         surface.blit(self._legend[2], (w - LEGEND_W, 0))
 
-    def _draw_panel(self, surface: pygame.Surface, progress) -> None:  # noqa: ANN001
+    def _draw_panel_frame(self, surface: pygame.Surface) -> int:
+        """Panel background, title and widgets (shared with the kiosk panel); returns height."""
         h = surface.get_height()
         pygame.draw.rect(surface, PANEL, (0, 0, LEFT_W, h))
         text(surface, "HILL arcade", (14, 12), 30)
         for w in self.widgets:
             w.draw(surface)
+        return h
+
+    def _draw_panel(self, surface: pygame.Surface, progress) -> None:  # noqa: ANN001
+        h = self._draw_panel_frame(surface)
         assert self.snapshot is not None and self.edits is not None
         draw_metrics(surface, pygame.Rect(14, 296, LEFT_W - 28, 124), self.snapshot.metrics,
                      progress.device)
