@@ -108,7 +108,27 @@ def read_events(path: str | Path) -> ReadResult:
     return result
 
 
-class EventLog:
+class _SyncedAppendFile:
+    """An O_APPEND file descriptor that each subclass writes and fsyncs under `_lock`."""
+
+    _fd: int | None
+    _lock: threading.Lock
+
+    def close(self) -> None:
+        """Close the file; further appends raise."""
+        with self._lock:
+            if self._fd is not None:
+                os.close(self._fd)
+                self._fd = None
+
+    def __enter__(self):  # noqa: ANN204  (returns the subclass instance)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+class EventLog(_SyncedAppendFile):
     """Append-only JSONL writer: each event gets `t` (unix seconds) and a gap-free `seq`.
 
     On open, an existing file is scanned: a torn last line is cut off (reported in
@@ -154,18 +174,6 @@ class EventLog:
             self._seq += 1
         return record
 
-    def close(self) -> None:
-        """Close the file; further appends raise."""
-        with self._lock:
-            if self._fd is not None:
-                os.close(self._fd)
-                self._fd = None
-
-    def __enter__(self) -> EventLog:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
 
 
 def _write_all(fd: int, data: bytes) -> None:
@@ -175,7 +183,7 @@ def _write_all(fd: int, data: bytes) -> None:
         view = view[n:]
 
 
-class CsvAppender:
+class CsvAppender(_SyncedAppendFile):
     """Append-only CSV with the header written once; each row is fsynced.
 
     Reopening an existing file checks that its header matches `fieldnames` (ValueError if
@@ -238,18 +246,6 @@ class CsvAppender:
             _write_all(self._fd, line)
             os.fsync(self._fd)
 
-    def close(self) -> None:
-        """Close the file; further appends raise."""
-        with self._lock:
-            if self._fd is not None:
-                os.close(self._fd)
-                self._fd = None
-
-    def __enter__(self) -> CsvAppender:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
 
 
 def read_csv(path: str | Path) -> list[dict[str, str]]:
