@@ -1,10 +1,12 @@
 """Training throughput on digits: headless vs with the app drawing at 60 FPS in the same process.
 
-Three runs: the bare Trainer; the TrainerWorker thread as the app uses it (it also projects and
-publishes the display sample every epoch) without a window; and the same worker under the
-running app. The UI's own cost is the ratio of the last two. All runs train the same scene
-for the same epochs after one warm-up epoch; samples/s counts training samples over the
-epochs' own wall time (evaluation included).
+Three kinds of run: the bare Trainer; the TrainerWorker thread as the app uses it (it also
+projects and publishes the display sample every epoch) without a window; and the same worker
+under the running app. The UI's own cost is the ratio of the last two. The worker runs and
+the UI runs alternate (PAIRS pairs) so that machine noise hits both alike; the report gives the
+median of each and of the per-pair ratios. All runs train the same scene for the same epochs
+after one warm-up epoch; samples/s counts training samples over the epochs' own wall time
+(evaluation included).
 """
 
 from __future__ import annotations
@@ -14,6 +16,8 @@ import os
 from pathlib import Path
 from tempfile import TemporaryDirectory
 
+import numpy as np
+
 os.environ.setdefault("SDL_VIDEODRIVER", "dummy")
 os.environ.setdefault("SDL_AUDIODRIVER", "dummy")
 
@@ -22,6 +26,7 @@ from hill_arcade.config import load_scene  # noqa: E402
 from hill_arcade.shared import TrainerState  # noqa: E402
 
 EPOCHS = 30
+PAIRS = 3
 
 
 def _scene():
@@ -69,7 +74,8 @@ def worker_headless() -> float:
         worker.stop()
 
 
-def with_ui() -> tuple[float, int]:
+def with_ui() -> tuple[float, int, float]:
+    """(samples/s, frames drawn, mean ms of UI work per frame) while the round trains."""
     import pygame
 
     from hill_arcade.app import App
@@ -82,27 +88,42 @@ def with_ui() -> tuple[float, int]:
             pilot.wait_until(lambda: app.play is not None, 120)
             for epochs in (1, EPOCHS):  # a warm-up round, then the measured one
                 app.play.epochs_per_round = epochs
+                app.frame_times.clear()
                 start = app.buffer.latest().epoch
                 pilot.press(pygame.K_RETURN)
                 goal = start + epochs
                 while not (app.buffer.latest().epoch >= goal
                            and app.buffer.progress().state == TrainerState.IDLE):
                     app.step()
-            frames = app.frame
+            frames = len(app.frame_times)
+            busy_ms = 1000 * sum(app.frame_times) / max(1, frames)
             worker = app.worker
-            return _rate(list(worker.trainer.history), len(worker.trainer.data.train)), frames
+            rate = _rate(list(worker.trainer.history), len(worker.trainer.data.train))
+            return rate, frames, busy_ms
         finally:
             app.close()
 
 
-def run() -> list[str]:
-    """Report lines: samples/s headless, with the UI, and their ratio."""
+def run(pairs: int = PAIRS) -> list[str]:
+    """Report lines: samples/s headless, with the UI, and their ratio (medians over pairs)."""
     bare = headless()
-    base = worker_headless()
-    ui, frames = with_ui()
+    bases, uis, ratios, frames, busy = [], [], [], [], []
+    for _ in range(pairs):
+        base = worker_headless()
+        ui, n_frames, busy_ms = with_ui()
+        bases.append(base)
+        uis.append(ui)
+        ratios.append(ui / base)
+        frames.append(n_frames)
+        busy.append(busy_ms)
+    base, ui = float(np.median(bases)), float(np.median(uis))
+    each = " ".join(f"{r:.3f}" for r in ratios)
     return [f"digits training throughput: Trainer alone {bare:8.0f} samples/s | worker thread "
             f"headless {base:8.0f} samples/s | worker + UI at 60 FPS {ui:8.0f} samples/s "
-            f"({frames} frames) | UI/headless-worker {ui / base:.3f} | UI/Trainer {ui / bare:.3f}"]
+            f"(median of {pairs} alternating pairs)",
+            f"  UI/headless-worker median {float(np.median(ratios)):.3f} (pairs: {each}) | "
+            f"UI/Trainer {ui / bare:.3f} | UI work {float(np.median(busy)):.2f} ms/frame over "
+            f"{int(np.median(frames))} frames"]
 
 
 if __name__ == "__main__":

@@ -24,6 +24,9 @@ from hill_arcade.views.loading import LoadingView
 from hill_arcade.views.picker import PickerView
 from hill_arcade.views.play import PlayView
 
+_REPAINT_EVENTS = (pygame.VIDEOEXPOSE, pygame.WINDOWEXPOSED, pygame.WINDOWRESTORED,
+                   pygame.WINDOWMAXIMIZED, pygame.WINDOWSHOWN)
+
 # (scene_cfg, buffer, on_event=..., [checkpoint=...]) -> object with start/stop/is_alive
 WorkerFactory = Callable[..., Any]
 
@@ -75,6 +78,11 @@ class App:
         self.frame = 0
         self._last_dt = 1.0 / self.fps
         self.frame_times: deque[float] = deque(maxlen=10000)  # seconds of work per frame
+        # retained drawing: see _frame; scenes read repaint_all and report damage()
+        self.repaint_all = True
+        self._force_repaint = False
+        self._drawn: tuple = ()
+        self._damage: list[pygame.Rect] = []
         self.translator = InputTranslator()
         self.log = SessionLog(Path(log_dir) if log_dir is not None else default_log_dir())
         self.log_dir = self.log.dir
@@ -143,15 +151,42 @@ class App:
         self.tick()
         for scene in list(self.stack):
             scene.update(dt)
-        self.screen = pygame.display.get_surface()
-        start = max((i for i, s in enumerate(self.stack) if s.opaque), default=0)
-        for scene in self.stack[start:]:
-            scene.draw(self.screen)
-        pygame.display.flip()
+        self._draw()
         self.frame += 1
         self.frame_times.append(time.perf_counter() - t0)
         ms = self.clock.tick() if self.headless else self.clock.tick(self.fps)
         self._last_dt = ms / 1000.0
+
+    def _draw(self) -> None:
+        """Draw the visible scenes; present only what changed.
+
+        The window surface keeps its pixels between frames, so a lone ``retained`` scene
+        redraws just the regions whose content changed and reports them with :meth:`damage`;
+        a frame where nothing changed costs no drawing at all, which leaves the GIL (and the
+        CPU) to the trainer thread. Any other stack, a new scene, a resize or an expose event
+        repaints everything.
+        """
+        self.screen = pygame.display.get_surface()
+        start = max((i for i, s in enumerate(self.stack) if s.opaque), default=0)
+        drawn = (*self.stack[start:], self.screen, self.screen.get_size())
+        self.repaint_all = (self._force_repaint or drawn != self._drawn or len(drawn) != 3
+                            or not self.stack[start].retained)
+        self._drawn, self._force_repaint = drawn, False
+        self._damage.clear()
+        for scene in self.stack[start:]:
+            scene.draw(self.screen)
+        if self.repaint_all:
+            pygame.display.flip()
+        elif self._damage:
+            pygame.display.update(self._damage)
+
+    def damage(self, rect: pygame.Rect) -> None:
+        """Mark a screen region redrawn this frame (retained scenes call this)."""
+        self._damage.append(pygame.Rect(rect))
+
+    def invalidate(self) -> None:
+        """Repaint the whole window next frame."""
+        self._force_repaint = True
 
     def _maybe_start_play(self) -> None:
         if self.play is not None:
@@ -181,6 +216,10 @@ class App:
             return
         if event.type in (pygame.VIDEORESIZE, pygame.WINDOWSIZECHANGED):
             self.screen = pygame.display.get_surface()
+            self.invalidate()
+            return
+        if event.type in _REPAINT_EVENTS:  # the window system lost our pixels
+            self.invalidate()
             return
         typed = self.translator.translate(event, self.screen.get_size())
         if typed is None:
@@ -210,6 +249,7 @@ class App:
         except pygame.error:
             pass
         self.screen = pygame.display.get_surface()
+        self.invalidate()
         self.log.write("fullscreen", on=self.fullscreen)
 
     def screenshot(self, path: Path | None = None) -> Path:

@@ -12,6 +12,19 @@ from dataclasses import dataclass
 import numpy as np
 
 
+def class_means(points: np.ndarray, labels: np.ndarray, num_classes: int) -> np.ndarray:
+    """(C, 2) float64 mean of each class's points; NaN rows for classes without points."""
+    points = np.asarray(points, np.float64).reshape(-1, 2)
+    labels = np.asarray(labels).reshape(-1)
+    counts = np.bincount(labels, minlength=num_classes)[:num_classes].astype(np.float64)
+    sums = np.stack([np.bincount(labels, points[:, k], num_classes)[:num_classes]
+                     for k in range(2)], axis=1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        out = sums / counts[:, None]
+    out[counts == 0] = np.nan
+    return out
+
+
 @dataclass
 class Edit:
     """One undoable command: positions of ``indices`` go from ``before`` to ``after``."""
@@ -35,12 +48,15 @@ class EditState:
         self._undo: list[Edit] = []
         self._redo: list[Edit] = []
         self.version = 0  # bumps on every change (render caches key on it)
+        self._edited_at: tuple[int, bool] = (0, False)  # (version, edited)
 
     # queries -------------------------------------------------------------------------
     @property
     def edited(self) -> bool:
         """True when the positions differ from the snapshot's projection."""
-        return not np.array_equal(self.positions, self.base)
+        if self._edited_at[0] != self.version:
+            self._edited_at = (self.version, not np.array_equal(self.positions, self.base))
+        return self._edited_at[1]
 
     def class_indices(self, c: int) -> np.ndarray:
         return np.flatnonzero(self.labels == c)
@@ -54,13 +70,7 @@ class EditState:
 
     def centers(self, num_classes: int) -> np.ndarray:
         """(C, 2) current class centers; NaN rows for empty classes."""
-        counts = np.bincount(self.labels, minlength=num_classes)[:num_classes].astype(np.float64)
-        sums = np.zeros((num_classes, 2))
-        np.add.at(sums, self.labels, self.positions)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            out = sums / counts[:, None]
-        out[counts == 0] = np.nan
-        return out.astype(np.float32)
+        return class_means(self.positions, self.labels, num_classes).astype(np.float32)
 
     @property
     def can_undo(self) -> bool:

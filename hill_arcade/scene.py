@@ -16,6 +16,9 @@ class Scene:
     """One screen. Only the top scene gets input; ``opaque=False`` draws the one beneath too."""
 
     opaque = True
+    # True: draw() repaints only what changed unless ``app.repaint_all`` is set, and reports
+    # the regions it drew with ``app.damage(rect)``; False: draw() repaints the full frame
+    retained = False
 
     def __init__(self, app: App) -> None:
         self.app = app

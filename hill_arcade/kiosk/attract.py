@@ -12,6 +12,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from hill_arcade.edits import class_means
+
 SPREAD_GAP = 3.0  # neighbouring slots are at least this many class spreads apart
 EXPAND = 1.25  # the circle is at least this much wider than the current layout
 
@@ -30,12 +32,9 @@ def class_centers(points: np.ndarray, labels: np.ndarray, num_classes: int
     points = np.asarray(points, np.float64).reshape(-1, 2)
     labels = np.asarray(labels).reshape(-1)
     counts = np.bincount(labels, minlength=num_classes)[:num_classes].astype(np.float64)
-    centers = np.full((num_classes, 2), np.nan)
+    centers = class_means(points, labels, num_classes)
     spreads = np.full(num_classes, np.nan)
     present = counts > 0
-    for axis in range(2):
-        sums = np.bincount(labels, weights=points[:, axis], minlength=num_classes)[:num_classes]
-        centers[present, axis] = sums[present] / counts[present]
     dist = np.linalg.norm(points - np.nan_to_num(centers)[labels], axis=1)
     dsum = np.bincount(labels, weights=dist, minlength=num_classes)[:num_classes]
     spreads[present] = dsum[present] / counts[present]

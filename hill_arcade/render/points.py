@@ -1,12 +1,13 @@
 """Scatter layer: per-class pre-rendered sprites blitted with ``Surface.fblits``.
 
-The layer is cached in an off-screen surface and redrawn only when the points, the
-predictions or the camera change.
+Moving points are drawn straight onto the window surface; a layout that stays put is cached
+in an off-screen surface.
 """
 
 from __future__ import annotations
 
 import gc
+from functools import lru_cache
 from itertools import repeat
 
 import numpy as np
@@ -20,6 +21,7 @@ RING_RADIUS = 7  # misclassified ring: dark pixels at distance 5..7 from the poi
 CROSS_ARM = 11
 SELECTION = (0, 80, 220)
 COLOUR_KEY = (255, 0, 255)  # in no palette colour
+CROSS_HALF = CROSS_ARM + 3 + 4  # a cross sprite's half size: longest arm, outline, margin
 
 
 def make_sprite(colour: tuple[int, int, int], shape: str, radius: int = DOT_RADIUS
@@ -64,7 +66,8 @@ class PointLayer:
         self._sprites: dict[int, pygame.Surface] = {}
         self._ring = colour_keyed(make_ring())
         self._cache: pygame.Surface | None = None
-        self._key: tuple | None = None
+        self.key: tuple | None = None  # what the cached layer shows
+        self._last_key: tuple | None = None  # what the last draw() showed
         self._labels: np.ndarray | None = None  # labels the sprite lists below belong to
         self._label_sprites = np.zeros(0, object)
         self._label_sprite_list: list[pygame.Surface] = []
@@ -77,30 +80,54 @@ class PointLayer:
 
     def draw(self, target: pygame.Surface, camera: Camera, positions: np.ndarray,
              labels: np.ndarray, wrong: np.ndarray, key: tuple,
-             selected: np.ndarray | None = None) -> None:
-        """Blit the cached layer at the camera rect; re-render only when ``key`` changed."""
-        x, y, w, h = camera.rect
-        full_key = (key, camera.version, w, h)
-        if self._cache is None or self._cache.get_size() != (w, h) or self._key != full_key:
-            # tens of thousands of short-lived (sprite, pos) tuples: no cycles, so keep the
-            # cyclic GC from running a full collection in the middle of a frame
-            was_enabled = gc.isenabled()
-            gc.disable()
-            try:
-                self._render(camera, positions, labels, wrong, selected, (w, h))
-            finally:
-                if was_enabled:
-                    gc.enable()
-            self._key = full_key
-        target.blit(self._cache, (x, y))
+             selected: np.ndarray | None = None, crosses: np.ndarray | None = None,
+             active: frozenset[int] = frozenset()) -> None:
+        """Draw the points, then the class crosses at ``crosses`` (screen px), into ``target``
+        at the camera rect.
 
-    def _render(self, camera: Camera, positions: np.ndarray, labels: np.ndarray,
-                wrong: np.ndarray, selected: np.ndarray | None, size: tuple[int, int]) -> None:
+        ``key`` names the points' content: points that move (a key unlike the last call's) go
+        straight onto ``target``; a key asked for again is rendered once into an off-screen
+        layer and blitted from it after (cheap frames while only a lasso changes).
+        """
+        x, y, w, h = camera.rect
+        rect = pygame.Rect(camera.rect)
+        full_key = (key, camera.version, w, h)
+        if self._cache is not None and self._cache.get_size() == (w, h) and self.key == full_key:
+            target.blit(self._cache, (x, y))
+            blit_crosses(target, crosses, active)
+            return
+        moving, self._last_key = full_key != self._last_key, full_key
+        if moving and target.get_rect().contains(rect):
+            view = target.subsurface(rect)
+            view.fill(BACKGROUND)
+            self._render(view, camera, positions, labels, wrong, selected)
+            blit_crosses(view, crosses, active, (x, y))
+            return
+        if self._cache is None or self._cache.get_size() != (w, h):
+            self._cache = pygame.Surface((w, h))
+        self._cache.fill(BACKGROUND)
+        self._render(self._cache, camera, positions, labels, wrong, selected)
+        self.key = full_key
+        target.blit(self._cache, (x, y))
+        blit_crosses(target, crosses, active)
+
+    def _render(self, surf: pygame.Surface, camera: Camera, positions: np.ndarray,
+                labels: np.ndarray, wrong: np.ndarray, selected: np.ndarray | None) -> None:
+        """Blit points and rings onto an already cleared ``surf``."""
+        # tens of thousands of short-lived (sprite, pos) tuples: no cycles, so keep the
+        # cyclic GC from running a full collection in the middle of a frame
+        was_enabled = gc.isenabled()
+        gc.disable()
+        try:
+            self._blit_points(surf, camera, positions, labels, wrong, selected)
+        finally:
+            if was_enabled:
+                gc.enable()
+
+    def _blit_points(self, surf: pygame.Surface, camera: Camera, positions: np.ndarray,
+                     labels: np.ndarray, wrong: np.ndarray, selected: np.ndarray | None
+                     ) -> None:
         self.redraws += 1
-        if self._cache is None or self._cache.get_size() != size:
-            self._cache = pygame.Surface(size)
-        surf = self._cache
-        surf.fill(BACKGROUND)
         if len(positions) == 0:
             return
         ox, oy = camera.rect[0], camera.rect[1]
@@ -119,9 +146,8 @@ class PointLayer:
             surf.fblits(zip(self._label_sprites[idx].tolist(), (xy[idx] - half).tolist(),
                                 strict=True))
             ring_idx = idx[wrong[idx]]
-        if len(ring_idx):
-            rh = RING_RADIUS + 1
-            surf.fblits(zip(repeat(self._ring), (xy[ring_idx] - rh).tolist()))
+        rh = RING_RADIUS + 1
+        surf.fblits(zip(repeat(self._ring), (xy[ring_idx] - rh).tolist()))
         if selected is not None and len(selected):
             for px, py in xy[selected[ok[selected]]].tolist():
                 pygame.draw.circle(surf, SELECTION, (px, py), DOT_RADIUS + 3, 2)
@@ -148,3 +174,30 @@ def draw_cross(target: pygame.Surface, pos: tuple[int, int], colour: tuple[int, 
     pygame.draw.line(target, RING, (x, y - arm - 1), (x, y + arm + 1), 7)
     pygame.draw.line(target, colour, (x - arm, y), (x + arm, y), 3)
     pygame.draw.line(target, colour, (x, y - arm), (x, y + arm), 3)
+
+
+@lru_cache(maxsize=128)
+def cross_sprite(colour: tuple[int, int, int], highlight: bool = False) -> pygame.Surface:
+    """Colour-keyed sprite of one class cross (2 * CROSS_HALF + 1 square): one blit instead
+    of four thick lines, whose rasterising was a large part of a scatter redraw."""
+    size = 2 * CROSS_HALF + 1
+    surf = pygame.Surface((size, size))
+    surf.fill(COLOUR_KEY)
+    draw_cross(surf, (CROSS_HALF, CROSS_HALF), colour, highlight)
+    surf.set_colorkey(COLOUR_KEY, pygame.RLEACCEL)
+    return surf
+
+
+def blit_crosses(target: pygame.Surface, crosses: np.ndarray | None,
+                 active: frozenset[int] = frozenset(), origin: tuple[int, int] = (0, 0)
+                 ) -> None:
+    """Blit the cross of each class c at ``crosses[c]`` (px, ``origin`` = target's (0, 0));
+    far-off rows are skipped."""
+    if crosses is None:
+        return
+    blits = []
+    ox, oy = origin[0] + CROSS_HALF, origin[1] + CROSS_HALF
+    for c, (x, y) in enumerate(crosses.tolist()):
+        if abs(x) < 1e5 and abs(y) < 1e5:
+            blits.append((cross_sprite(class_colour(c), c in active), (x - ox, y - oy)))
+    target.fblits(blits)

@@ -59,16 +59,17 @@ class KioskPlayView(PlayView):
         """A brief, non-modal note at the top of the scatter."""
         self.note = (message, time.monotonic() + seconds)
 
-    def draw(self, surface: pygame.Surface) -> None:
-        super().draw(surface)
+    def _scatter_extras(self) -> str | None:
+        """The note while it shows (its expiry redraws the scatter without it)."""
+        if self.note is not None and time.monotonic() > self.note[1]:
+            self.note = None
+        return None if self.note is None else self.note[0]
+
+    def _draw_scatter_extras(self, surface: pygame.Surface) -> None:
         if self.note is not None:
-            message, until = self.note
-            if time.monotonic() > until:
-                self.note = None
-            else:
-                vr = self.view_rect
-                pygame.draw.rect(surface, NOTE_BG, (vr.x, vr.y, vr.w, 40))
-                text(surface, message[:100], (vr.x + 12, vr.y + 8), 22, (255, 255, 255))
+            vr = self.view_rect
+            pygame.draw.rect(surface, NOTE_BG, (vr.x, vr.y, vr.w, 40))
+            text(surface, self.note[0][:100], (vr.x + 12, vr.y + 8), 22, (255, 255, 255))
 
     def _draw_panel(self, surface: pygame.Surface, progress) -> None:  # noqa: ANN001
         h = self._draw_panel_frame(surface)
@@ -86,6 +87,9 @@ class KioskPlayView(PlayView):
 
     def _progress_rect(self) -> pygame.Rect:
         return pygame.Rect(14, self.alpha_slider.rect.bottom + 134, LEFT_W - 28, 18)
+
+    def _live_rects(self) -> list[pygame.Rect]:
+        return [self._progress_rect().inflate(8, 8)]
 
     def _draw_live_status(self, surface: pygame.Surface, progress) -> None:  # noqa: ANN001
         """Only a simple progress bar: no edit counter or batch numbers for visitors."""

@@ -10,11 +10,11 @@ from typing import Any
 import numpy as np
 import pygame
 
-from hill_arcade.edits import Edit, EditState
+from hill_arcade.edits import Edit, EditState, class_means
 from hill_arcade.input import InputEvent, Key, PointerDown, PointerMove, PointerUp, Wheel
 from hill_arcade.render.camera import Camera
-from hill_arcade.render.palette import BACKGROUND, INK, PANEL, class_colour
-from hill_arcade.render.points import DOT_RADIUS, PointLayer, draw_cross
+from hill_arcade.render.palette import BACKGROUND, INK, PANEL
+from hill_arcade.render.points import DOT_RADIUS, PointLayer
 from hill_arcade.scene import Scene
 from hill_arcade.shared import Command, CommandKind, Snapshot, Targets, TrainerState
 from hill_arcade.widgets.base import Button, Slider, Stepper, Widget, text
@@ -23,12 +23,14 @@ from hill_arcade.widgets.status import draw_banner, draw_chart, draw_metrics, dr
 LEFT_W = 260
 LEGEND_W = 180
 TWEEN_S = 0.3
+LIVE_FPS = 30  # the progress bar's batch counter redraws at most this often
 TWEEN_FPS = 30  # a tween re-renders the scatter at most this often (frames in between reuse it)
 CROSS_HIT_PX = (16, 28)  # (mouse, finger)
 POINT_HIT_PX = (9, 22)
 WHEEL_SCALE = 1.1
 WHEEL_ZOOM = 1.15
 ALPHA_STEP = 0.05
+PROGRESS_RECT = pygame.Rect(14, 428, LEFT_W - 28, 18)
 
 
 @dataclass
@@ -97,6 +99,9 @@ class PlayView(Scene):
         self._centers_cache = np.zeros((0, 2), np.float32)
         self._panel: tuple[tuple, Snapshot | None, pygame.Surface] | None = None
         self._legend: tuple[tuple, np.ndarray, pygame.Surface] | None = None
+        self._scatter_drawn: tuple | None = None  # what the screen shows (retained drawing)
+        self._live_drawn: tuple | None = None
+        self._live_at = 0.0  # monotonic time the live status was last drawn
         self._build_panel()
         self.layout(app.screen.get_size())
         self.set_snapshot(snapshot, fit=True)
@@ -205,7 +210,7 @@ class PlayView(Scene):
         assert self.edits is not None
         key = (id(self.edits), self.edits.version, self.num_classes)
         if self._centers_key != key:
-            self._centers_cache = _centers(self.edits.positions, self.edits.labels,
+            self._centers_cache = class_means(self.edits.positions, self.edits.labels,
                                            self.num_classes).astype(np.float32)
             self._centers_key = key
         return self._centers_cache
@@ -530,41 +535,63 @@ class PlayView(Scene):
             self.app.log.write("resume")
 
     # drawing ---------------------------------------------------------------------------
+    retained = True  # redraws only the regions whose content changed (see App._draw)
+
     def draw(self, surface: pygame.Surface) -> None:
         assert self.edits is not None and self.snapshot is not None
+        repaint = self.app.repaint_all
         vr = self.view_rect
         w, h = surface.get_size()
-        if (vr.x, vr.y, vr.right, vr.h) != (LEFT_W, 0, w - LEGEND_W, h):
+        if repaint and (vr.x, vr.y, vr.right, vr.h) != (LEFT_W, 0, w - LEGEND_W, h):
             surface.fill(BACKGROUND)  # the panels and the scatter don't cover the window
+        progress = self.app.buffer.progress()
+        self._draw_scatter(surface, progress, repaint)
+        self._blit_cached_panels(surface, progress, repaint)
+
+    def _draw_scatter(self, surface: pygame.Surface, progress, repaint: bool) -> None:  # noqa: ANN001
+        """Points, crosses, lasso, banner and extras; skipped when none of it changed."""
+        assert self.edits is not None and self.snapshot is not None
+        vr = self.view_rect
         tweening = self.tween_t < 1.0
-        # quantised tween time: the scatter is re-rendered at most TWEEN_FPS times a second
-        steps = TWEEN_S * TWEEN_FPS
-        t = min(1.0, np.ceil(self.tween_t * steps) / steps) if tweening else 1.0
+        # quantised tween time: the scatter is re-rendered at most TWEEN_FPS times a second,
+        # starting one step in (step 0 would redraw the old layout)
+        steps = round(TWEEN_S * TWEEN_FPS)
+        t = min(1.0, (np.floor(self.tween_t * steps) + 1) / steps) if tweening else 1.0
         pos = self._positions_at(t)
         key = (self.snapshot.version, self.edits.version, t, self.selection.tobytes())
-        self.layer.draw(surface, self.camera, pos, self.edits.labels, self.wrong, key,
-                        self.selection)
-        prev_clip = surface.get_clip()
-        surface.set_clip(vr)
         crosses = self.cross_positions() if t >= 1.0 else np.round(
-            self.camera.world_to_screen(_centers(pos, self.edits.labels, self.num_classes))
+            self.camera.world_to_screen(class_means(pos, self.edits.labels, self.num_classes))
         ).astype(np.int64)
         active = {d.target[0] for d in self.drags.values() if d.kind == "class"}
         active |= {d.target.cls for d in self.drags.values() if d.kind == "scale"}
-        for c in range(self.num_classes):
-            x, y = crosses[c]
-            if abs(x) < 1e5 and abs(y) < 1e5:
-                draw_cross(surface, (int(x), int(y)), class_colour(c), c in active)
-        for d in self.drags.values():
-            if d.kind == "lasso" and len(d.path) > 1:
-                pygame.draw.lines(surface, INK, True, d.path, 1)
-        progress = self.app.buffer.progress()
-        if progress.state == TrainerState.ERROR:
-            draw_banner(surface, pygame.Rect(vr.x, vr.y, vr.w, 40),
-                        f"Training error: {progress.error or progress.message} "
-                        "- press enter to retry")
-        surface.set_clip(prev_clip)
-        self._blit_cached_panels(surface, progress)
+        lassos = tuple(tuple(d.path) for d in self.drags.values()
+                       if d.kind == "lasso" and len(d.path) > 1)
+        banner = (f"Training error: {progress.error or progress.message} - press enter to retry"
+                  if progress.state == TrainerState.ERROR else None)
+        drawn = (key, self.camera.version, vr.size, crosses.tobytes(), frozenset(active),
+                 lassos, banner, self._scatter_extras())
+        if not repaint and drawn == self._scatter_drawn:
+            return
+        self._scatter_drawn = drawn
+        self.layer.draw(surface, self.camera, pos, self.edits.labels, self.wrong, key,
+                        self.selection, crosses, frozenset(active))
+        if lassos or banner is not None or drawn[-1] is not None:
+            prev_clip = surface.get_clip()
+            surface.set_clip(vr)
+            for path in lassos:
+                pygame.draw.lines(surface, INK, True, path, 1)
+            if banner is not None:
+                draw_banner(surface, pygame.Rect(vr.x, vr.y, vr.w, 40), banner)
+            self._draw_scatter_extras(surface)
+            surface.set_clip(prev_clip)
+        self.app.damage(vr)
+
+    def _scatter_extras(self) -> Any:
+        """Key of what subclasses draw over the scatter (a change redraws the scatter)."""
+        return None
+
+    def _draw_scatter_extras(self, surface: pygame.Surface) -> None:
+        """Subclasses draw over the scatter here (clipped to the view)."""
 
     def _panel_key(self, progress) -> tuple:  # noqa: ANN001
         """Everything the control panel shows: it is re-rendered only when this changes."""
@@ -578,18 +605,47 @@ class PlayView(Scene):
         return (dataclasses.replace(progress, batch=0), self.snapshot.version,
                 tuple(self.round_starts), widgets)
 
-    def _blit_cached_panels(self, surface: pygame.Surface, progress) -> None:  # noqa: ANN001
-        """Control panel and legend from off-screen surfaces, re-rendered on change only."""
+    def _live_key(self, progress) -> tuple:  # noqa: ANN001
+        """What `_draw_live_status` shows, with the batch counter quantised in time: it ticks
+        every few ms on small data, and the bar moving LIVE_FPS times a second looks the same
+        while leaving the GIL to the trainer."""
+        assert self.edits is not None
+        batch = progress.batch
+        if (self._live_drawn is not None and batch != self._live_drawn[2]
+                and time.monotonic() - self._live_at < 1.0 / LIVE_FPS):
+            batch = self._live_drawn[2]
+        return (progress.state, progress.epoch, batch, progress.batches_per_epoch,
+                self.edits.undo_depth, self.edits.edited, len(self.selection))
+
+    def _blit_cached_panels(self, surface: pygame.Surface, progress, repaint: bool) -> None:  # noqa: ANN001
+        """Control panel and legend from off-screen surfaces, re-rendered on change only;
+        the live status is drawn over the panel whenever it changes."""
         w, h = surface.get_size()
         # keys hold the snapshot / labels themselves (compared with ``is``): ids can be reused
         key = (h, self._panel_key(progress))
+        live = self._live_key(progress)
         if self._panel is None or self._panel[0] != key or self._panel[1] is not self.snapshot:
             panel = pygame.Surface((LEFT_W, h))
             panel.fill(BACKGROUND)
             self._draw_panel(panel, progress)
             self._panel = (key, self.snapshot, panel)
-        surface.blit(self._panel[2], (0, 0))
-        self._draw_live_status(surface, progress)
+            repaint_panel = True
+        else:
+            repaint_panel = repaint
+        if repaint_panel:
+            self._live_at = time.monotonic()
+            surface.blit(self._panel[2], (0, 0))
+            self._draw_live_status(surface, progress)
+            self.app.damage(pygame.Rect(0, 0, LEFT_W, h))
+        elif live != self._live_drawn:  # restore the panel under the live status, redraw it
+            self._live_at = time.monotonic()
+            rects = self._live_rects()
+            for rect in rects:
+                surface.blit(self._panel[2], rect, rect)
+            self._draw_live_status(surface, progress)
+            for rect in rects:
+                self.app.damage(rect)
+        self._live_drawn = live
         assert self.edits is not None
         key = (h, self.class_names)
         labels = self.edits.labels
@@ -598,7 +654,10 @@ class PlayView(Scene):
             legend.fill(BACKGROUND)
             self._draw_legend(legend)
             self._legend = (key, labels, legend)
-        surface.blit(self._legend[2], (w - LEGEND_W, 0))
+            repaint = True
+        if repaint:
+            surface.blit(self._legend[2], (w - LEGEND_W, 0))
+            self.app.damage(pygame.Rect(w - LEGEND_W, 0, LEGEND_W, h))
 
     def _draw_panel_frame(self, surface: pygame.Surface) -> int:
         """Panel background, title and widgets (shared with the kiosk panel); returns height."""
@@ -618,15 +677,19 @@ class PlayView(Scene):
         draw_chart(surface, pygame.Rect(14, 454, LEFT_W - 28, 120), accs, self.round_starts)
         text(surface, "h: help   esc: quit", (14, h - 24), 18, (90, 90, 95))
 
+    def _live_rects(self) -> list[pygame.Rect]:
+        """Where `_draw_live_status` draws (over the cached panel)."""
+        return [PROGRESS_RECT.inflate(8, 8), pygame.Rect(0, 580, LEFT_W, 48)]
+
     def _draw_live_status(self, surface: pygame.Surface, progress) -> None:  # noqa: ANN001
-        """Progress bar, edit count and selection: drawn every frame over the cached panel
-        (they change with every batch or edit, the rest of the panel rarely does)."""
+        """Progress bar, edit count and selection, drawn over the cached panel whenever they
+        change (with every batch or edit; the rest of the panel changes rarely)."""
         assert self.edits is not None
         frac = progress.batch / progress.batches_per_epoch if progress.batches_per_epoch else 0.0
         label = f"{progress.state.value} - epoch {progress.epoch}"
         if progress.batches_per_epoch:
             label += f" - batch {progress.batch}/{progress.batches_per_epoch}"
-        draw_progress(surface, pygame.Rect(14, 428, LEFT_W - 28, 18), frac, label)
+        draw_progress(surface, PROGRESS_RECT, frac, label)
         n_undo = self.edits.undo_depth
         status = f"edits: {n_undo}" + ("  (modified)" if self.edits.edited else "")
         text(surface, status, (14, 584), 19)
@@ -647,14 +710,3 @@ class PlayView(Scene):
             sprite = self.layer.sprite(c)
             surface.blit(sprite, (x0 + 12, y + 2))
             text(surface, f"{name[:14]} ({counts[c]})", (x0 + 30, y), 19)
-
-
-def _centers(positions: np.ndarray, labels: np.ndarray, num_classes: int) -> np.ndarray:
-    """(C, 2) float64 class means; NaN rows for empty classes (bincount: no ufunc.at)."""
-    counts = np.bincount(labels, minlength=num_classes)[:num_classes].astype(np.float64)
-    sums = np.stack([np.bincount(labels, positions[:, k], num_classes)[:num_classes]
-                     for k in range(2)], axis=1)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        out = sums / counts[:, None]
-    out[counts == 0] = np.nan
-    return out
