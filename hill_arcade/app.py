@@ -83,6 +83,7 @@ class App:
         self._force_repaint = False
         self._drawn: tuple = ()
         self._damage: list[pygame.Rect] = []
+        self.presented: list[pygame.Rect] = []  # window regions the last frame updated
         self.translator = InputTranslator()
         self.log = SessionLog(Path(log_dir) if log_dir is not None else default_log_dir())
         self.log_dir = self.log.dir
@@ -172,13 +173,21 @@ class App:
         self.repaint_all = (self._force_repaint or drawn != self._drawn or len(drawn) != 3
                             or not self.stack[start].retained)
         self._drawn, self._force_repaint = drawn, False
-        self._damage.clear()
+        self._damage = []
         for scene in self.stack[start:]:
             scene.draw(self.screen)
         if self.repaint_all:
             pygame.display.flip()
-        elif self._damage:
-            pygame.display.update(self._damage)
+            self.presented = [self.screen.get_rect()]
+        else:
+            if self._damage:
+                pygame.display.update(self._damage)
+            self.presented = self._damage
+
+    def redraw(self) -> None:
+        """Repaint and present the whole window now, without advancing time or input."""
+        self.invalidate()
+        self._draw()
 
     def damage(self, rect: pygame.Rect) -> None:
         """Mark a screen region redrawn this frame (retained scenes call this)."""

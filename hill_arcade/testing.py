@@ -22,6 +22,8 @@ class Pilot:
 
     def __init__(self, app: Any) -> None:
         self.app = app
+        # called after every frame the pilot steps (e.g. to check an invariant frame by frame)
+        self.after_frame: list[Callable[[], None]] = []
 
     # low level -------------------------------------------------------------------------
     @staticmethod
@@ -30,7 +32,10 @@ class Pilot:
 
     def step(self, n: int = 1) -> None:
         """Run ``n`` frames of the real loop."""
-        self.app.step(n)
+        for _ in range(n):
+            self.app.step()
+            for check in self.after_frame:
+                check()
 
     def wait_until(self, predicate: Callable[[], Any], timeout_s: float = 30.0) -> Any:
         """Step frames until ``predicate()`` is truthy; raises TimeoutError after ``timeout_s``."""

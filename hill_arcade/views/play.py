@@ -99,6 +99,7 @@ class PlayView(Scene):
         self._centers_cache = np.zeros((0, 2), np.float32)
         self._panel: tuple[tuple, Snapshot | None, pygame.Surface] | None = None
         self._legend: tuple[tuple, np.ndarray, pygame.Surface] | None = None
+        self._scatter_inputs: tuple | None = None  # what the scatter was last drawn from
         self._scatter_drawn: tuple | None = None  # what the screen shows (retained drawing)
         self._live_drawn: tuple | None = None
         self._live_at = 0.0  # monotonic time the live status was last drawn
@@ -558,24 +559,35 @@ class PlayView(Scene):
         steps = round(TWEEN_S * TWEEN_FPS)
         t = min(1.0, (np.floor(self.tween_t * steps) + 1) / steps) if tweening else 1.0
         pos = self._positions_at(t)
-        key = (self.snapshot.version, self.edits.version, t, self.selection.tobytes())
-        crosses = self.cross_positions() if t >= 1.0 else np.round(
-            self.camera.world_to_screen(class_means(pos, self.edits.labels, self.num_classes))
-        ).astype(np.int64)
         active = {d.target[0] for d in self.drags.values() if d.kind == "class"}
         active |= {d.target.cls for d in self.drags.values() if d.kind == "scale"}
         lassos = tuple(tuple(d.path) for d in self.drags.values()
                        if d.kind == "lasso" and len(d.path) > 1)
         banner = (f"Training error: {progress.error or progress.message} - press enter to retry"
                   if progress.state == TrainerState.ERROR else None)
-        drawn = (key, self.camera.version, vr.size, crosses.tobytes(), frozenset(active),
-                 lassos, banner, self._scatter_extras())
+        inputs = (self.snapshot.version, self.edits.version, t, self.camera.version, tuple(vr),
+                  self.selection.tobytes(), frozenset(active), lassos, banner,
+                  self._scatter_extras())
+        if not repaint and inputs == self._scatter_inputs:
+            return
+        self._scatter_inputs = inputs
+        # what would show, in whole pixels: late tween steps often move nothing visibly
+        screen = np.round(self.camera.world_to_screen(pos))
+        crosses = self.cross_positions() if t >= 1.0 else np.round(
+            self.camera.world_to_screen(class_means(pos, self.edits.labels, self.num_classes))
+        ).astype(np.int64)
+        key = (screen.tobytes(), self.wrong.tobytes(), self.edits.labels.tobytes(),
+               self.selection.tobytes())
+        drawn = (key, crosses.tobytes(), *inputs[4:])
         if not repaint and drawn == self._scatter_drawn:
             return
+        # the view holds only the last layer draw unless overlays were drawn on it since
+        clean = not repaint and self._scatter_drawn is not None and not any(
+            self._scatter_drawn[-3:])
         self._scatter_drawn = drawn
-        self.layer.draw(surface, self.camera, pos, self.edits.labels, self.wrong, key,
-                        self.selection, crosses, frozenset(active))
-        if lassos or banner is not None or drawn[-1] is not None:
+        self.layer.draw(surface, vr, screen, self.edits.labels, self.wrong, key,
+                        self.selection, crosses, frozenset(active), clean)
+        if lassos or banner is not None or inputs[-1] is not None:
             prev_clip = surface.get_clip()
             surface.set_clip(vr)
             for path in lassos:
