@@ -13,7 +13,6 @@ from itertools import repeat
 import numpy as np
 import pygame
 
-from hill_arcade.render.camera import Camera
 from hill_arcade.render.palette import BACKGROUND, RING, class_colour, class_shape
 
 DOT_RADIUS = 4
@@ -59,6 +58,25 @@ def colour_keyed(sprite: pygame.Surface) -> pygame.Surface:
     return out
 
 
+def _pairs(xy: np.ndarray) -> zip:
+    """Lazy (x, y) int pairs of an (N, 2) array: one flat list is far cheaper than N lists."""
+    flat = iter(xy.ravel().tolist())
+    return zip(flat, flat, strict=True)
+
+
+def _sprite_box(screen: np.ndarray, crosses: np.ndarray | None) -> pygame.Rect:
+    """Window box that holds every dot, ring, selection mark and cross sprite drawn."""
+    pts = screen[(np.abs(screen) < 1e6).all(axis=1)]
+    if crosses is not None and len(crosses):
+        pts = np.concatenate([pts, crosses[(np.abs(crosses) < 1e5).all(axis=1)]])
+    if len(pts) == 0:
+        return pygame.Rect(0, 0, 0, 0)
+    (x0, y0), (x1, y1) = pts.min(axis=0), pts.max(axis=0)
+    pad = max(CROSS_HALF, RING_RADIUS + 1)
+    return pygame.Rect(int(x0) - pad, int(y0) - pad, int(x1 - x0) + 2 * pad + 1,
+                       int(y1 - y0) + 2 * pad + 1)
+
+
 class PointLayer:
     """Draws points (sprites), misclassification rings and class-center crosses."""
 
@@ -67,6 +85,7 @@ class PointLayer:
         self._ring = colour_keyed(make_ring())
         self._cache: pygame.Surface | None = None
         self.key: tuple | None = None  # what the cached layer shows
+        self._drawn_box: pygame.Rect | None = None  # sprites' extent after a direct draw
         self._last_key: tuple | None = None  # what the last draw() showed
         self._labels: np.ndarray | None = None  # labels the sprite lists below belong to
         self._label_sprites = np.zeros(0, object)
@@ -78,76 +97,80 @@ class PointLayer:
             self._sprites[c] = colour_keyed(make_sprite(class_colour(c), class_shape(c)))
         return self._sprites[c]
 
-    def draw(self, target: pygame.Surface, camera: Camera, positions: np.ndarray,
+    def draw(self, target: pygame.Surface, rect: pygame.Rect, screen: np.ndarray,
              labels: np.ndarray, wrong: np.ndarray, key: tuple,
              selected: np.ndarray | None = None, crosses: np.ndarray | None = None,
-             active: frozenset[int] = frozenset()) -> None:
-        """Draw the points, then the class crosses at ``crosses`` (screen px), into ``target``
-        at the camera rect.
+             active: frozenset[int] = frozenset(), clean: bool = False) -> None:
+        """Draw the points at ``screen`` (N, 2 window px; NaN/inf rows skipped), then the
+        class crosses at ``crosses``, into ``target`` clipped to ``rect``.
 
         ``key`` names the points' content: points that move (a key unlike the last call's) go
         straight onto ``target``; a key asked for again is rendered once into an off-screen
-        layer and blitted from it after (cheap frames while only a lasso changes).
+        layer and blitted from it after (cheap frames while only a lasso changes). ``clean``
+        says the view still shows only what the last call drew: a moving redraw then clears
+        just the box around the old and new sprites instead of the whole view.
         """
-        x, y, w, h = camera.rect
-        rect = pygame.Rect(camera.rect)
-        full_key = (key, camera.version, w, h)
-        if self._cache is not None and self._cache.get_size() == (w, h) and self.key == full_key:
-            target.blit(self._cache, (x, y))
+        rect = pygame.Rect(rect)
+        full_key = (key, tuple(rect))
+        drawn_box, self._drawn_box = self._drawn_box, None
+        if self._cache is not None and self.key == full_key:
+            target.blit(self._cache, rect)
             blit_crosses(target, crosses, active)
             return
         moving, self._last_key = full_key != self._last_key, full_key
         if moving and target.get_rect().contains(rect):
+            box = _sprite_box(screen, crosses).clip(rect)
+            clear = box.union(drawn_box) if clean and drawn_box is not None else rect
+            target.fill(BACKGROUND, clear)
             view = target.subsurface(rect)
-            view.fill(BACKGROUND)
-            self._render(view, camera, positions, labels, wrong, selected)
-            blit_crosses(view, crosses, active, (x, y))
+            self._render(view, rect, screen, labels, wrong, selected)
+            blit_crosses(view, crosses, active, rect.topleft)
+            self._drawn_box = box
             return
-        if self._cache is None or self._cache.get_size() != (w, h):
-            self._cache = pygame.Surface((w, h))
+        if self._cache is None or self._cache.get_size() != rect.size:
+            self._cache = pygame.Surface(rect.size)
         self._cache.fill(BACKGROUND)
-        self._render(self._cache, camera, positions, labels, wrong, selected)
+        self._render(self._cache, rect, screen, labels, wrong, selected)
         self.key = full_key
-        target.blit(self._cache, (x, y))
+        target.blit(self._cache, rect)
         blit_crosses(target, crosses, active)
 
-    def _render(self, surf: pygame.Surface, camera: Camera, positions: np.ndarray,
+    def _render(self, surf: pygame.Surface, rect: pygame.Rect, screen: np.ndarray,
                 labels: np.ndarray, wrong: np.ndarray, selected: np.ndarray | None) -> None:
-        """Blit points and rings onto an already cleared ``surf``."""
+        """Blit points and rings onto an already cleared ``surf`` showing ``rect``."""
         # tens of thousands of short-lived (sprite, pos) tuples: no cycles, so keep the
         # cyclic GC from running a full collection in the middle of a frame
         was_enabled = gc.isenabled()
         gc.disable()
         try:
-            self._blit_points(surf, camera, positions, labels, wrong, selected)
+            self._blit_points(surf, rect, screen, labels, wrong, selected)
         finally:
             if was_enabled:
                 gc.enable()
 
-    def _blit_points(self, surf: pygame.Surface, camera: Camera, positions: np.ndarray,
+    def _blit_points(self, surf: pygame.Surface, rect: pygame.Rect, screen: np.ndarray,
                      labels: np.ndarray, wrong: np.ndarray, selected: np.ndarray | None
                      ) -> None:
         self.redraws += 1
-        if len(positions) == 0:
+        if len(screen) == 0:
             return
-        ox, oy = camera.rect[0], camera.rect[1]
-        scr = camera.world_to_screen(positions) - (ox, oy)
+        scr = screen - rect.topleft
         ok = (np.abs(scr) < 1e6).all(axis=1)  # also False for NaN / inf
         half = DOT_RADIUS + 1
-        xy = np.round(scr).astype(np.int64)
+        xy = np.round(np.where(ok[:, None], scr, 0)).astype(np.int64)
         sprites = self._sprites_for(labels)
         # zip hands fblits one reused (sprite, pos) tuple at a time: no per-frame list of
-        # tens of thousands of tuples (the main cost of a redraw, and GIL time)
+        # tens of thousands of tuples or lists (the main cost of a redraw, and GIL time)
         if ok.all():
-            surf.fblits(zip(sprites, (xy - half).tolist(), strict=True))
+            surf.fblits(zip(sprites, _pairs(xy - half), strict=True))
             ring_idx = np.flatnonzero(wrong)
         else:
             idx = np.flatnonzero(ok)
-            surf.fblits(zip(self._label_sprites[idx].tolist(), (xy[idx] - half).tolist(),
-                                strict=True))
+            surf.fblits(zip(self._label_sprites[idx].tolist(), _pairs(xy[idx] - half),
+                            strict=True))
             ring_idx = idx[wrong[idx]]
         rh = RING_RADIUS + 1
-        surf.fblits(zip(repeat(self._ring), (xy[ring_idx] - rh).tolist()))
+        surf.fblits(zip(repeat(self._ring), _pairs(xy[ring_idx] - rh)))
         if selected is not None and len(selected):
             for px, py in xy[selected[ok[selected]]].tolist():
                 pygame.draw.circle(surf, SELECTION, (px, py), DOT_RADIUS + 3, 2)
