@@ -17,11 +17,17 @@ def _view_pixels(app) -> np.ndarray:
 
 @pytest.fixture
 def checked(make_app):
-    """An app whose every stepped frame is compared with a full repaint of the same state."""
+    """An app whose stepped frames are compared with a full repaint of the same state. The
+    repaint resets what the incremental path remembers, so only every third frame is
+    compared: the two in between build on each other as in a live session."""
     app, pilot = make_app(per_class=40, epoch_s=0.03)
     frames = []
+    stepped = [0]
 
     def compare() -> None:
+        stepped[0] += 1
+        if stepped[0] % 3:
+            return
         incremental = _view_pixels(app)
         app.redraw()  # same state, everything repainted
         full = _view_pixels(app)
@@ -39,7 +45,10 @@ def test_incremental_frames_match_full_repaints_through_tweens_and_edits(checked
     play = pilot.play
     pilot.press(pygame.K_RETURN)  # a round: new projections tween in while we edit
     pilot.drag(pilot.cross_screen(3), (pilot.cross_screen(3)[0] + 90, 300), steps=6)
-    pilot.drag(pilot.point_screen(5), (700, 500), steps=4)
+    home = pilot.point_screen(5)
+    corner = (play.view_rect.right - 15, play.view_rect.top + 15)
+    pilot.drag(home, corner, steps=4)  # the points' box grows...
+    pilot.drag(corner, home, steps=4)  # ...and shrinks: the old sprites must still go
     x, y = EMPTY
     pilot.path_drag([(x, y), (x + 300, y), (x + 300, y + 400), (x, y + 400), (x, y)],
                     mod=pygame.KMOD_LSHIFT)  # lasso: an overlay on the points
@@ -48,7 +57,7 @@ def test_incremental_frames_match_full_repaints_through_tweens_and_edits(checked
     pilot.wait_until(lambda: play.tween_t >= 1.0
                      and app.buffer.progress().state == TrainerState.IDLE, 10)
     pilot.step(5)
-    assert len(frames) > 30
+    assert len(frames) > 10
 
 
 def test_idle_frames_present_nothing_and_an_edit_presents_the_view(make_app):
