@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import time
 from dataclasses import dataclass, field
 from typing import Any
@@ -23,6 +22,7 @@ from hill_arcade.widgets.status import draw_banner, draw_chart, draw_metrics, dr
 LEFT_W = 260
 LEGEND_W = 180
 TWEEN_S = 0.3
+PANEL_FPS = 5  # metrics and chart re-render at most this often
 LIVE_FPS = 30  # the progress bar's batch counter redraws at most this often
 TWEEN_FPS = 30  # a tween re-renders the scatter at most this often (frames in between reuse it)
 CROSS_HIT_PX = (16, 28)  # (mouse, finger)
@@ -97,7 +97,8 @@ class PlayView(Scene):
         self.widgets: list[Widget] = []
         self._centers_key: tuple | None = None
         self._centers_cache = np.zeros((0, 2), np.float32)
-        self._panel: tuple[tuple, Snapshot | None, pygame.Surface] | None = None
+        self._panel: tuple[tuple, int, pygame.Surface] | None = None  # key, version, image
+        self._panel_at = 0.0  # monotonic time the panel was last rendered
         self._legend: tuple[tuple, np.ndarray, pygame.Surface] | None = None
         self._scatter_inputs: tuple | None = None  # what the scatter was last drawn from
         self._scatter_drawn: tuple | None = None  # what the screen shows (retained drawing)
@@ -614,8 +615,13 @@ class PlayView(Scene):
              w.label() if callable(getattr(w, "label", None)) else getattr(w, "label", None),
              w.get() if callable(getattr(w, "get", None)) else None)
             for w in self.widgets)
-        return (dataclasses.replace(progress, batch=0), self.snapshot.version,
-                tuple(self.round_starts), widgets)
+        # metrics and chart follow new snapshots at most PANEL_FPS times a second: on small
+        # data an epoch takes tens of ms, and numbers changing faster cannot be read anyway
+        version = self.snapshot.version
+        if (self._panel is not None and version != self._panel[1]
+                and time.monotonic() - self._panel_at < 1.0 / PANEL_FPS):
+            version = self._panel[1]
+        return (progress.state, progress.device, version, tuple(self.round_starts), widgets)
 
     def _live_key(self, progress) -> tuple:  # noqa: ANN001
         """What `_draw_live_status` shows, with the batch counter quantised in time: it ticks
@@ -633,14 +639,15 @@ class PlayView(Scene):
         """Control panel and legend from off-screen surfaces, re-rendered on change only;
         the live status is drawn over the panel whenever it changes."""
         w, h = surface.get_size()
-        # keys hold the snapshot / labels themselves (compared with ``is``): ids can be reused
+        # the legend key holds the labels array itself (compared with ``is``): ids are reused
         key = (h, self._panel_key(progress))
         live = self._live_key(progress)
-        if self._panel is None or self._panel[0] != key or self._panel[1] is not self.snapshot:
+        if self._panel is None or self._panel[0] != key:
             panel = pygame.Surface((LEFT_W, h))
             panel.fill(BACKGROUND)
             self._draw_panel(panel, progress)
-            self._panel = (key, self.snapshot, panel)
+            self._panel = (key, self.snapshot.version, panel)
+            self._panel_at = time.monotonic()
             repaint_panel = True
         else:
             repaint_panel = repaint
