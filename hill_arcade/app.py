@@ -16,6 +16,7 @@ import pygame
 
 from hill_arcade.config import SceneConfig
 from hill_arcade.input import InputEvent, InputTranslator, Key
+from hill_arcade.render.scale import px, resolve_scale, set_ui_scale
 from hill_arcade.scene import Scene
 from hill_arcade.session_log import SessionLog, default_log_dir
 from hill_arcade.shared import SharedBuffer
@@ -67,11 +68,15 @@ class App:
         pygame.display.init()
         pygame.font.init()
         pygame.display.set_caption(f"HILL arcade - {scene_cfg.name}")
+        desktop = pygame.display.get_desktop_sizes()[0] if not headless else None
+        set_ui_scale(resolve_scale(scene_cfg.ui.scale, desktop[1] if desktop else None))
         if fullscreen and not headless:  # borderless, at the desktop's resolution
             self.screen = pygame.display.set_mode((0, 0), pygame.FULLSCREEN | pygame.NOFRAME)
         else:
-            self.screen = pygame.display.set_mode((scene_cfg.ui.width, scene_cfg.ui.height),
-                                                  pygame.RESIZABLE)
+            size = (px(scene_cfg.ui.width), px(scene_cfg.ui.height))
+            if desktop:  # a window scaled up for a dense screen still fits on it
+                size = (min(size[0], desktop[0]), min(size[1], desktop[1]))
+            self.screen = pygame.display.set_mode(size, pygame.RESIZABLE)
         self.clock = pygame.time.Clock()
         self.fullscreen = fullscreen and not headless
         self.running = True

@@ -104,6 +104,7 @@ class UiConfig:
     width: int = field(default=1280, metadata=_range(320, 16384))
     height: int = field(default=800, metadata=_range(240, 16384))
     live_every: int = field(default=0, metadata=_range(0))  # steps between live refreshes, 0 = off
+    scale: float | None = field(default=None, metadata=_range(0.5, 4.0))  # None: from the desktop
 
 
 @dataclass(frozen=True)

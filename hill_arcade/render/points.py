@@ -14,6 +14,7 @@ import numpy as np
 import pygame
 
 from hill_arcade.render.palette import BACKGROUND, RING, class_colour, class_shape
+from hill_arcade.render.scale import px
 
 DOT_RADIUS = 4
 RING_RADIUS = 7  # misclassified ring: dark pixels at distance 5..7 from the point
@@ -23,9 +24,11 @@ COLOUR_KEY = (255, 0, 255)  # in no palette colour
 CROSS_HALF = CROSS_ARM + 3 + 4  # a cross sprite's half size: longest arm, outline, margin
 
 
-def make_sprite(colour: tuple[int, int, int], shape: str, radius: int = DOT_RADIUS
+def make_sprite(colour: tuple[int, int, int], shape: str, radius: int | None = None
                 ) -> pygame.Surface:
-    """A small transparent sprite of one class's marker, centred in the surface."""
+    """A small transparent sprite of one class's marker, centred in the surface (radius:
+    design DOT_RADIUS at the UI scale unless given)."""
+    radius = px(DOT_RADIUS) if radius is None else radius
     size = 2 * radius + 3
     surf = pygame.Surface((size, size), pygame.SRCALPHA)
     c = size // 2
@@ -41,10 +44,12 @@ def make_sprite(colour: tuple[int, int, int], shape: str, radius: int = DOT_RADI
     return surf
 
 
-def make_ring(radius: int = RING_RADIUS) -> pygame.Surface:
+def make_ring(radius: int | None = None) -> pygame.Surface:
+    """The dark misclassification ring (radius: design RING_RADIUS at the UI scale)."""
+    radius = px(RING_RADIUS) if radius is None else radius
     size = 2 * radius + 3
     surf = pygame.Surface((size, size), pygame.SRCALPHA)
-    pygame.draw.circle(surf, RING, (size // 2, size // 2), radius, 2)
+    pygame.draw.circle(surf, RING, (size // 2, size // 2), radius, px(2))
     return surf
 
 
@@ -72,7 +77,7 @@ def _sprite_box(screen: np.ndarray, crosses: np.ndarray | None) -> pygame.Rect:
     if len(pts) == 0:
         return pygame.Rect(0, 0, 0, 0)
     (x0, y0), (x1, y1) = pts.min(axis=0), pts.max(axis=0)
-    pad = max(CROSS_HALF, RING_RADIUS + 1)
+    pad = max(cross_half(), px(RING_RADIUS) + 1)
     return pygame.Rect(int(x0) - pad, int(y0) - pad, int(x1 - x0) + 2 * pad + 1,
                        int(y1 - y0) + 2 * pad + 1)
 
@@ -156,7 +161,7 @@ class PointLayer:
             return
         scr = screen - rect.topleft
         ok = (np.abs(scr) < 1e6).all(axis=1)  # also False for NaN / inf
-        half = DOT_RADIUS + 1
+        half = px(DOT_RADIUS) + 1
         xy = np.round(np.where(ok[:, None], scr, 0)).astype(np.int64)
         sprites = self._sprites_for(labels)
         # zip hands fblits one reused (sprite, pos) tuple at a time: no per-frame list of
@@ -169,11 +174,11 @@ class PointLayer:
             surf.fblits(zip(self._label_sprites[idx].tolist(), _pairs(xy[idx] - half),
                             strict=True))
             ring_idx = idx[wrong[idx]]
-        rh = RING_RADIUS + 1
+        rh = px(RING_RADIUS) + 1
         surf.fblits(zip(repeat(self._ring), _pairs(xy[ring_idx] - rh)))
         if selected is not None and len(selected):
-            for px, py in xy[selected[ok[selected]]].tolist():
-                pygame.draw.circle(surf, SELECTION, (px, py), DOT_RADIUS + 3, 2)
+            for x, y in xy[selected[ok[selected]]].tolist():
+                pygame.draw.circle(surf, SELECTION, (x, y), px(DOT_RADIUS + 3), px(2))
 
     def _sprites_for(self, labels: np.ndarray) -> list[pygame.Surface]:
         """One sprite per point, cached while the same labels array is drawn."""
@@ -192,21 +197,31 @@ def draw_cross(target: pygame.Surface, pos: tuple[int, int], colour: tuple[int, 
                highlight: bool = False) -> None:
     """A class-center cross: dark outline, class colour on top (centre pixel = class colour)."""
     x, y = pos
-    arm = CROSS_ARM + (3 if highlight else 0)
-    pygame.draw.line(target, RING, (x - arm - 1, y), (x + arm + 1, y), 7)
-    pygame.draw.line(target, RING, (x, y - arm - 1), (x, y + arm + 1), 7)
-    pygame.draw.line(target, colour, (x - arm, y), (x + arm, y), 3)
-    pygame.draw.line(target, colour, (x, y - arm), (x, y + arm), 3)
+    arm = px(CROSS_ARM + (3 if highlight else 0))
+    outline, stroke = px(7) | 1, px(3) | 1  # odd widths keep the lines centred on (x, y)
+    pygame.draw.line(target, RING, (x - arm - 1, y), (x + arm + 1, y), outline)
+    pygame.draw.line(target, RING, (x, y - arm - 1), (x, y + arm + 1), outline)
+    pygame.draw.line(target, colour, (x - arm, y), (x + arm, y), stroke)
+    pygame.draw.line(target, colour, (x, y - arm), (x, y + arm), stroke)
+
+
+def cross_half() -> int:
+    """Half the side of a cross sprite at the current UI scale."""
+    return px(CROSS_HALF)
+
+
+def cross_sprite(colour: tuple[int, int, int], highlight: bool = False) -> pygame.Surface:
+    """Colour-keyed sprite of one class cross (2 * cross_half() + 1 square): one blit instead
+    of four thick lines, whose rasterising was a large part of a scatter redraw."""
+    return _cross_sprite(colour, highlight, cross_half())
 
 
 @lru_cache(maxsize=128)
-def cross_sprite(colour: tuple[int, int, int], highlight: bool = False) -> pygame.Surface:
-    """Colour-keyed sprite of one class cross (2 * CROSS_HALF + 1 square): one blit instead
-    of four thick lines, whose rasterising was a large part of a scatter redraw."""
-    size = 2 * CROSS_HALF + 1
+def _cross_sprite(colour: tuple[int, int, int], highlight: bool, half: int) -> pygame.Surface:
+    size = 2 * half + 1
     surf = pygame.Surface((size, size))
     surf.fill(COLOUR_KEY)
-    draw_cross(surf, (CROSS_HALF, CROSS_HALF), colour, highlight)
+    draw_cross(surf, (half, half), colour, highlight)
     surf.set_colorkey(COLOUR_KEY, pygame.RLEACCEL)
     return surf
 
@@ -219,7 +234,8 @@ def blit_crosses(target: pygame.Surface, crosses: np.ndarray | None,
     if crosses is None:
         return
     blits = []
-    ox, oy = origin[0] + CROSS_HALF, origin[1] + CROSS_HALF
+    half = cross_half()
+    ox, oy = origin[0] + half, origin[1] + half
     for c, (x, y) in enumerate(crosses.tolist()):
         if abs(x) < 1e5 and abs(y) < 1e5:
             blits.append((cross_sprite(class_colour(c), c in active), (x - ox, y - oy)))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pygame
 
 from hill_arcade.input import InputEvent, Key, PointerDown
+from hill_arcade.render.scale import px
 from hill_arcade.scene import Scene
 from hill_arcade.widgets.base import font
 
@@ -44,12 +45,13 @@ class HelpView(Scene):
         shade = pygame.Surface((w, h), pygame.SRCALPHA)
         shade.fill((0, 0, 0, 150))
         surface.blit(shade, (0, 0))
-        box = pygame.Rect(0, 0, min(w - 40, 780), 70 + 28 * len(SHORTCUTS))
+        box = pygame.Rect(0, 0, min(w - px(40), px(780)), px(70 + 28 * len(SHORTCUTS)))
         box.center = (w // 2, h // 2)
-        pygame.draw.rect(surface, (250, 250, 247), box, border_radius=10)
-        surface.blit(font(34).render("Shortcuts", True, (20, 20, 25)), (box.x + 20, box.y + 16))
-        y = box.y + 56
+        pygame.draw.rect(surface, (250, 250, 247), box, border_radius=px(10))
+        surface.blit(font(34).render("Shortcuts", True, (20, 20, 25)),
+                     (box.x + px(20), box.y + px(16)))
+        y = box.y + px(56)
         for key, what in SHORTCUTS:
-            surface.blit(font(24).render(key, True, (0, 90, 150)), (box.x + 20, y))
-            surface.blit(font(24).render(what, True, (20, 20, 25)), (box.x + 230, y))
-            y += 28
+            surface.blit(font(24).render(key, True, (0, 90, 150)), (box.x + px(20), y))
+            surface.blit(font(24).render(what, True, (20, 20, 25)), (box.x + px(230), y))
+            y += px(28)

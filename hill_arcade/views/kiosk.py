@@ -7,6 +7,7 @@ import time
 import pygame
 
 from hill_arcade.render.palette import INK
+from hill_arcade.render.scale import px
 from hill_arcade.scene import Scene
 from hill_arcade.shared import Snapshot, TrainerState
 from hill_arcade.views.play import LEFT_W, PlayView
@@ -48,7 +49,7 @@ class KioskPlayView(PlayView):
 
     def _build_panel(self) -> None:
         size = max(touch_px(self.app.screen.get_height()), 72)
-        x, w = 14, LEFT_W - 28
+        x, w = px(14), px(LEFT_W - 28)
         self.train_button = Button(pygame.Rect(x, 56, w, size), "Train", self.train_round,
                                    enabled=self.can_train)
         self.alpha_slider = BigSlider(pygame.Rect(x, 56 + size + 24, w, size),
@@ -68,25 +69,26 @@ class KioskPlayView(PlayView):
     def _draw_scatter_extras(self, surface: pygame.Surface) -> None:
         if self.note is not None:
             vr = self.view_rect
-            pygame.draw.rect(surface, NOTE_BG, (vr.x, vr.y, vr.w, 40))
-            text(surface, self.note[0][:100], (vr.x + 12, vr.y + 8), 22, (255, 255, 255))
+            pygame.draw.rect(surface, NOTE_BG, (vr.x, vr.y, vr.w, px(40)))
+            text(surface, self.note[0][:100], (vr.x + px(12), vr.y + px(8)), 22, (255, 255, 255))
 
     def _draw_panel(self, surface: pygame.Surface, progress) -> None:  # noqa: ANN001
         h = self._draw_panel_frame(surface)
-        y = self.alpha_slider.rect.bottom + 24
+        y = self.alpha_slider.rect.bottom + px(24)
         acc = self.snapshot.metrics.get("val_acc") if self.snapshot is not None else None
-        text(surface, "accuracy", (14, y), 24)
-        text(surface, "--" if acc is None else f"{acc:.0%}", (14, y + 26), 72)
-        y += 150  # the progress bar goes in between (`_draw_live_status`)
+        text(surface, "accuracy", (px(14), y), 24)
+        text(surface, "--" if acc is None else f"{acc:.0%}", (px(14), y + px(26)), 72)
+        y += px(150)  # the progress bar goes in between (`_draw_live_status`)
         for line in HINTS:
-            if y > h - 30:
+            if y > h - px(30):
                 break
-            text(surface, line, (14, y), 20, INK)
-            y += 28
+            text(surface, line, (px(14), y), 20, INK)
+            y += px(28)
 
 
     def _progress_rect(self) -> pygame.Rect:
-        return pygame.Rect(14, self.alpha_slider.rect.bottom + 134, LEFT_W - 28, 18)
+        return pygame.Rect(px(14), self.alpha_slider.rect.bottom + px(134), px(LEFT_W - 28),
+                           px(18))
 
     def _live_rects(self) -> list[pygame.Rect]:
         return [self._progress_rect().inflate(8, 8)]
@@ -109,8 +111,8 @@ class AttractOverlay(Scene):
         shade = pygame.Surface((w, h), pygame.SRCALPHA)
         shade.fill((0, 0, 0, 70))
         surface.blit(shade, (0, 0))
-        box = pygame.Rect(0, 0, min(w - 40, 520), 140)
+        box = pygame.Rect(0, 0, min(w - px(40), px(520)), px(140))
         box.center = (w // 2, h // 2)
-        pygame.draw.rect(surface, OVERLAY_BOX, box, border_radius=18)
+        pygame.draw.rect(surface, OVERLAY_BOX, box, border_radius=px(18))
         img = rendered("touch to play", 72, INK)
         surface.blit(img, img.get_rect(center=box.center))

@@ -10,6 +10,7 @@ import pygame
 from hill_arcade.config import SceneConfig, load_scene
 from hill_arcade.errors import ConfigError
 from hill_arcade.input import InputEvent, Key, PointerDown
+from hill_arcade.render.scale import px
 from hill_arcade.scene import Scene
 from hill_arcade.widgets.base import font
 
@@ -55,10 +56,11 @@ class PickerView(Scene):
 
     def _layout(self, size: tuple[int, int]) -> None:
         w, h = size
-        box_w = min(w - 40, 720)
-        top = max(20, h // 2 - (60 + ROW_H * len(self.entries)) // 2) + 60
+        row_h = px(ROW_H)
+        box_w = min(w - px(40), px(720))
+        top = max(px(20), h // 2 - (px(60) + row_h * len(self.entries)) // 2) + px(60)
         x = (w - box_w) // 2
-        self.rows = [pygame.Rect(x + 10, top + i * ROW_H, box_w - 20, ROW_H - 6)
+        self.rows = [pygame.Rect(x + px(10), top + i * row_h, box_w - px(20), row_h - px(6))
                      for i in range(len(self.entries))]
 
     def _move(self, step: int) -> None:
@@ -107,19 +109,19 @@ class PickerView(Scene):
         surface.blit(shade, (0, 0))
         if not self.rows:
             return
-        box = pygame.Rect(self.rows[0].x - 10, self.rows[0].y - 60,
-                          self.rows[0].w + 20, 70 + ROW_H * len(self.rows))
-        pygame.draw.rect(surface, (250, 250, 247), box, border_radius=10)
+        box = pygame.Rect(self.rows[0].x - px(10), self.rows[0].y - px(60),
+                          self.rows[0].w + px(20), px(70) + px(ROW_H) * len(self.rows))
+        pygame.draw.rect(surface, (250, 250, 247), box, border_radius=px(10))
         surface.blit(font(34).render("Choose a scene", True, (20, 20, 25)),
-                     (box.x + 20, box.y + 16))
+                     (box.x + px(20), box.y + px(16)))
         for i, (entry, row) in enumerate(zip(self.entries, self.rows, strict=True)):
             ok = entry.cfg is not None
             if i == self.selected and ok:
-                pygame.draw.rect(surface, (210, 228, 245), row, border_radius=8)
-            pygame.draw.rect(surface, (200, 200, 195), row, 1, border_radius=8)
+                pygame.draw.rect(surface, (210, 228, 245), row, border_radius=px(8))
+            pygame.draw.rect(surface, (200, 200, 195), row, 1, border_radius=px(8))
             ink = (20, 20, 25) if ok else (150, 150, 150)
             title = entry.cfg.name if ok else entry.stem
-            surface.blit(font(28).render(title, True, ink), (row.x + 14, row.y + 6))
+            surface.blit(font(28).render(title, True, ink), (row.x + px(14), row.y + px(6)))
             sub = entry.stem if ok else entry.error
             surface.blit(font(20).render(sub, True, (110, 110, 110) if ok else (170, 120, 120)),
-                         (row.x + 14, row.y + 34))
+                         (row.x + px(14), row.y + px(34)))

@@ -14,6 +14,7 @@ from hill_arcade.input import InputEvent, Key, PointerDown, PointerMove, Pointer
 from hill_arcade.render.camera import Camera
 from hill_arcade.render.palette import BACKGROUND, INK, PANEL
 from hill_arcade.render.points import DOT_RADIUS, PointLayer
+from hill_arcade.render.scale import px, scaled_rect
 from hill_arcade.scene import Scene
 from hill_arcade.shared import Command, CommandKind, Snapshot, Targets, TrainerState
 from hill_arcade.widgets.base import Button, Slider, Stepper, Widget, text
@@ -30,7 +31,6 @@ POINT_HIT_PX = (9, 22)
 WHEEL_SCALE = 1.1
 WHEEL_ZOOM = 1.15
 ALPHA_STEP = 0.05
-PROGRESS_RECT = pygame.Rect(14, 428, LEFT_W - 28, 18)
 
 
 @dataclass
@@ -115,19 +115,20 @@ class PlayView(Scene):
 
     def layout(self, size: tuple[int, int]) -> None:
         w, h = size
-        self.camera.set_rect((LEFT_W, 0, max(50, w - LEFT_W - LEGEND_W), h))
+        left, legend = px(LEFT_W), px(LEGEND_W)
+        self.camera.set_rect((left, 0, max(50, w - left - legend), h))
 
     def _build_panel(self) -> None:
         x, w = 14, LEFT_W - 28
-        self.train_button = Button(pygame.Rect(x, 44, w, 56), "Train next round",
+        self.train_button = Button(scaled_rect(x, 44, w, 56), "Train next round",
                                    self.train_round, "enter", self.can_train)
-        self.pause_button = Button(pygame.Rect(x, 108, w, 44), self._pause_label,
+        self.pause_button = Button(scaled_rect(x, 108, w, 44), self._pause_label,
                                    self.toggle_pause, "space", self._can_pause)
-        self.stepper = Stepper(pygame.Rect(x, 162, w, 30), "epochs/round",
+        self.stepper = Stepper(scaled_rect(x, 162, w, 30), "epochs/round",
                                lambda: self.epochs_per_round, self._set_epochs, 1, 200)
-        self.alpha_slider = Slider(pygame.Rect(x, 202, w, 40), "alpha", lambda: self.alpha,
+        self.alpha_slider = Slider(scaled_rect(x, 202, w, 40), "alpha", lambda: self.alpha,
                                    self.set_alpha, 0.0, 1.0)
-        self.lam_slider = Slider(pygame.Rect(x, 248, w, 40), "lambda", lambda: self.lam,
+        self.lam_slider = Slider(scaled_rect(x, 248, w, 40), "lambda", lambda: self.lam,
                                  self.set_lam, 0.0, 2.0)
         self.widgets = [self.train_button, self.pause_button, self.stepper,
                         self.alpha_slider, self.lam_slider]
@@ -233,15 +234,15 @@ class PlayView(Scene):
             return None
         d = np.hypot(*(self.cross_positions() - np.asarray(pos)).T)
         c = int(np.argmin(d))
-        return c if d[c] <= CROSS_HIT_PX[touch] else None
+        return c if d[c] <= px(CROSS_HIT_PX[touch]) else None
 
     def hit_point(self, pos: tuple[float, float], touch: bool = False) -> int | None:
         """The topmost point directly under ``pos``, else the nearest within the touch radius."""
         d = np.hypot(*(self.point_screen() - np.asarray(pos)).T)
-        under = np.flatnonzero(d <= DOT_RADIUS + 1)
+        under = np.flatnonzero(d <= px(DOT_RADIUS + 1))
         if len(under):
             return int(under[-1])  # drawn last = on top
-        near = np.flatnonzero(d <= POINT_HIT_PX[touch])
+        near = np.flatnonzero(d <= px(POINT_HIT_PX[touch]))
         return int(near[np.argmin(d[near])]) if len(near) else None
 
     # input -----------------------------------------------------------------------------
@@ -299,7 +300,7 @@ class PlayView(Scene):
 
     def _down(self, ev: PointerDown) -> bool:
         key = (ev.touch, ev.pid)
-        if ev.pos[0] < LEFT_W:
+        if ev.pos[0] < px(LEFT_W):
             for w in self.widgets:
                 if w.pointer_down(ev.pos):
                     self.drags[key] = Drag("widget", ev.pos, target=w)
@@ -544,7 +545,7 @@ class PlayView(Scene):
         repaint = self.app.repaint_all
         vr = self.view_rect
         w, h = surface.get_size()
-        if repaint and (vr.x, vr.y, vr.right, vr.h) != (LEFT_W, 0, w - LEGEND_W, h):
+        if repaint and (vr.x, vr.y, vr.right, vr.h) != (px(LEFT_W), 0, w - px(LEGEND_W), h):
             surface.fill(BACKGROUND)  # the panels and the scatter don't cover the window
         progress = self.app.buffer.progress()
         self._draw_scatter(surface, progress, repaint)
@@ -594,7 +595,7 @@ class PlayView(Scene):
             for path in lassos:
                 pygame.draw.lines(surface, INK, True, path, 1)
             if banner is not None:
-                draw_banner(surface, pygame.Rect(vr.x, vr.y, vr.w, 40), banner)
+                draw_banner(surface, pygame.Rect(vr.x, vr.y, vr.w, px(40)), banner)
             self._draw_scatter_extras(surface)
             surface.set_clip(prev_clip)
         self.app.damage(vr)
@@ -643,7 +644,7 @@ class PlayView(Scene):
         key = (h, self._panel_key(progress))
         live = self._live_key(progress)
         if self._panel is None or self._panel[0] != key:
-            panel = pygame.Surface((LEFT_W, h))
+            panel = pygame.Surface((px(LEFT_W), h))
             panel.fill(BACKGROUND)
             self._draw_panel(panel, progress)
             self._panel = (key, self.snapshot.version, panel)
@@ -655,7 +656,7 @@ class PlayView(Scene):
             self._live_at = time.monotonic()
             surface.blit(self._panel[2], (0, 0))
             self._draw_live_status(surface, progress)
-            self.app.damage(pygame.Rect(0, 0, LEFT_W, h))
+            self.app.damage(pygame.Rect(0, 0, px(LEFT_W), h))
         elif live != self._live_drawn:  # restore the panel under the live status, redraw it
             self._live_at = time.monotonic()
             rects = self._live_rects()
@@ -669,20 +670,20 @@ class PlayView(Scene):
         key = (h, self.class_names)
         labels = self.edits.labels
         if self._legend is None or self._legend[0] != key or self._legend[1] is not labels:
-            legend = pygame.Surface((LEGEND_W, h))
+            legend = pygame.Surface((px(LEGEND_W), h))
             legend.fill(BACKGROUND)
             self._draw_legend(legend)
             self._legend = (key, labels, legend)
             repaint = True
         if repaint:
-            surface.blit(self._legend[2], (w - LEGEND_W, 0))
-            self.app.damage(pygame.Rect(w - LEGEND_W, 0, LEGEND_W, h))
+            surface.blit(self._legend[2], (w - px(LEGEND_W), 0))
+            self.app.damage(pygame.Rect(w - px(LEGEND_W), 0, px(LEGEND_W), h))
 
     def _draw_panel_frame(self, surface: pygame.Surface) -> int:
         """Panel background, title and widgets (shared with the kiosk panel); returns height."""
         h = surface.get_height()
-        pygame.draw.rect(surface, PANEL, (0, 0, LEFT_W, h))
-        text(surface, "HILL arcade", (14, 12), 30)
+        pygame.draw.rect(surface, PANEL, (0, 0, px(LEFT_W), h))
+        text(surface, "HILL arcade", (px(14), px(12)), 30)
         for w in self.widgets:
             w.draw(surface)
         return h
@@ -690,15 +691,18 @@ class PlayView(Scene):
     def _draw_panel(self, surface: pygame.Surface, progress) -> None:  # noqa: ANN001
         h = self._draw_panel_frame(surface)
         assert self.snapshot is not None and self.edits is not None
-        draw_metrics(surface, pygame.Rect(14, 296, LEFT_W - 28, 124), self.snapshot.metrics,
+        draw_metrics(surface, scaled_rect(14, 296, LEFT_W - 28, 124), self.snapshot.metrics,
                      progress.device)
         accs = [m.get("val_acc", 0.0) or 0.0 for m in self.snapshot.history]
-        draw_chart(surface, pygame.Rect(14, 454, LEFT_W - 28, 120), accs, self.round_starts)
-        text(surface, "h: help   esc: quit", (14, h - 24), 18, (90, 90, 95))
+        draw_chart(surface, scaled_rect(14, 454, LEFT_W - 28, 120), accs, self.round_starts)
+        text(surface, "h: help   esc: quit", (px(14), h - px(24)), 18, (90, 90, 95))
 
     def _live_rects(self) -> list[pygame.Rect]:
         """Where `_draw_live_status` draws (over the cached panel)."""
-        return [PROGRESS_RECT.inflate(8, 8), pygame.Rect(0, 580, LEFT_W, 48)]
+        return [self._progress_rect().inflate(px(8), px(8)), scaled_rect(0, 580, LEFT_W, 48)]
+
+    def _progress_rect(self) -> pygame.Rect:
+        return scaled_rect(14, 428, LEFT_W - 28, 18)
 
     def _draw_live_status(self, surface: pygame.Surface, progress) -> None:  # noqa: ANN001
         """Progress bar, edit count and selection, drawn over the cached panel whenever they
@@ -708,24 +712,24 @@ class PlayView(Scene):
         label = f"{progress.state.value} - epoch {progress.epoch}"
         if progress.batches_per_epoch:
             label += f" - batch {progress.batch}/{progress.batches_per_epoch}"
-        draw_progress(surface, PROGRESS_RECT, frac, label)
+        draw_progress(surface, self._progress_rect(), frac, label)
         n_undo = self.edits.undo_depth
         status = f"edits: {n_undo}" + ("  (modified)" if self.edits.edited else "")
-        text(surface, status, (14, 584), 19)
+        text(surface, status, (px(14), px(584)), 19)
         if len(self.selection):
-            text(surface, f"selected: {len(self.selection)} points", (14, 604), 19)
+            text(surface, f"selected: {len(self.selection)} points", (px(14), px(604)), 19)
 
     def _draw_legend(self, surface: pygame.Surface) -> None:
         w, h = surface.get_size()
-        x0 = w - LEGEND_W
-        pygame.draw.rect(surface, PANEL, (x0, 0, LEGEND_W, h))
-        text(surface, "classes", (x0 + 12, 12), 24)
+        x0 = w - px(LEGEND_W)
+        pygame.draw.rect(surface, PANEL, (x0, 0, px(LEGEND_W), h))
+        text(surface, "classes", (x0 + px(12), px(12)), 24)
         assert self.edits is not None
         counts = np.bincount(self.edits.labels, minlength=self.num_classes)
         for c, name in enumerate(self.class_names):
-            y = 42 + c * 24
-            if y > h - 24:
+            y = px(42 + c * 24)
+            if y > h - px(24):
                 break
             sprite = self.layer.sprite(c)
-            surface.blit(sprite, (x0 + 12, y + 2))
-            text(surface, f"{name[:14]} ({counts[c]})", (x0 + 30, y), 19)
+            surface.blit(sprite, (x0 + px(12), y + px(2)))
+            text(surface, f"{name[:14]} ({counts[c]})", (x0 + px(30), y), 19)

@@ -9,6 +9,7 @@ import pygame
 
 from hill_arcade.input import InputEvent, Key, PointerDown, PointerMove, PointerUp
 from hill_arcade.render.palette import BACKGROUND, INK, PANEL
+from hill_arcade.render.scale import px
 from hill_arcade.scene import Scene
 from hill_arcade.study.questionnaires import (
     Instrument,
@@ -67,17 +68,18 @@ class QuestionnaireView(Scene):
         """Rows shrink to fit the window (at least 64 px: fingers need room)."""
         _, h = self._size()
         n = len(self.instrument.items)
-        return max(64, min(110, (h - 230) // max(n, 1)))
+        return max(px(64), min(px(110), (h - px(230)) // max(n, 1)))
 
     def track_rect(self, index: int) -> pygame.Rect:
         """The slider track of item `index` on the current page (window pixels)."""
         w, _ = self._size()
-        top = 120 + index * self.row_height()
-        return pygame.Rect(MARGIN + 10, top + 34, w - 2 * MARGIN - 80, TRACK_H)
+        top = px(120) + index * self.row_height()
+        return pygame.Rect(px(MARGIN + 10), top + px(34), w - px(2 * MARGIN + 80), px(TRACK_H))
 
     def hit_rect(self, index: int) -> pygame.Rect:
         """Touch target of row `index`: the track plus generous margins."""
-        return self.track_rect(index).inflate(2 * KNOB_R + 8, min(self.row_height() - 20, 60))
+        return self.track_rect(index).inflate(px(2 * KNOB_R + 8),
+                                              min(self.row_height() - px(20), px(60)))
 
     def x_for(self, index: int, value: float) -> int:
         """Screen x of `value` on row `index` (for drawing and scripted clicks)."""
@@ -86,7 +88,8 @@ class QuestionnaireView(Scene):
 
     def button_rect(self) -> pygame.Rect:
         w, h = self._size()
-        return pygame.Rect(w - MARGIN - BUTTON[0], h - BUTTON[1] - 24, *BUTTON)
+        bw, bh = px(BUTTON[0]), px(BUTTON[1])
+        return pygame.Rect(w - px(MARGIN) - bw, h - bh - px(24), bw, bh)
 
     def page_complete(self) -> bool:
         """True when every item on the current page has an answer."""
@@ -149,45 +152,46 @@ class QuestionnaireView(Scene):
         w, h = surface.get_size()
         inst = self.instrument
         n_pages = len(self.spec.instruments)
-        text(surface, f"{inst.title}  ({self.page + 1}/{n_pages})", (MARGIN, 28), 40)
+        text(surface, f"{inst.title}  ({self.page + 1}/{n_pages})", (px(MARGIN), px(28)), 40)
         if inst.instructions != "-":
-            text(surface, inst.instructions[:140], (MARGIN, 74), 22, MUTED)
+            text(surface, inst.instructions[:140], (px(MARGIN), px(74)), 22, MUTED)
         for i, item in enumerate(inst.items):
             self._draw_row(surface, i, item)
         r = self.button_rect()
         ok = self.page_complete()
-        pygame.draw.rect(surface, ACCENT if ok else DISABLED, r, border_radius=10)
+        pygame.draw.rect(surface, ACCENT if ok else DISABLED, r, border_radius=px(10))
         label = "Finish" if self.last_page else "Next"
         img_colour = (255, 255, 255) if ok else MUTED
-        text(surface, label, (r.x + 24, r.y + 16), 32, img_colour)
+        text(surface, label, (r.x + px(24), r.y + px(16)), 32, img_colour)
         if not ok:
             left = sum(item.id not in self.answers for item in inst.items)
-            text(surface, f"{left} item(s) left on this page", (MARGIN, h - 60), 24, MUTED)
+            text(surface, f"{left} item(s) left on this page", (px(MARGIN), h - px(60)), 24,
+                 MUTED)
 
     def _draw_row(self, surface: pygame.Surface, i: int, item: Item) -> None:
         r = self.track_rect(i)
-        label, max_w = item.text, surface.get_width() - 2 * MARGIN
+        label, max_w = item.text, surface.get_width() - px(2 * MARGIN)
         while len(label) > 8 and rendered(label, 22).get_width() > max_w:
             label = label[:-4] + "..."
-        text(surface, label, (MARGIN, r.y - 28), 22)
-        pygame.draw.rect(surface, PANEL, r.inflate(0, 4), border_radius=7)
-        pygame.draw.rect(surface, INK, r, 1, border_radius=7)
+        text(surface, label, (px(MARGIN), r.y - px(28)), 22)
+        pygame.draw.rect(surface, PANEL, r.inflate(0, px(4)), border_radius=px(7))
+        pygame.draw.rect(surface, INK, r, 1, border_radius=px(7))
         numbers = False
         if item.step and (item.hi - item.lo) / item.step <= 20:
             k = int(round((item.hi - item.lo) / item.step))
             for j in range(k + 1):
                 x = self.x_for(i, item.lo + j * item.step)
-                pygame.draw.line(surface, INK, (x, r.bottom + 2), (x, r.bottom + 8))
+                pygame.draw.line(surface, INK, (x, r.bottom + px(2)), (x, r.bottom + px(8)))
                 if k <= 10:
                     numbers = True
-                    text(surface, f"{item.lo + j * item.step:g}", (x - 4, r.bottom + 10), 18,
-                         MUTED)
-        anchor_y = r.bottom + (26 if numbers else 12 if item.step else 8)
+                    text(surface, f"{item.lo + j * item.step:g}", (x - px(4), r.bottom + px(10)),
+                         18, MUTED)
+        anchor_y = r.bottom + px(26 if numbers else 12 if item.step else 8)
         text(surface, item.low[:30], (r.x, anchor_y), 18, MUTED)
         high = item.high[:30]
         text(surface, high, (r.right - rendered(high, 18).get_width(), anchor_y), 18, MUTED)
         value = self.answers.get(item.id)
         if value is not None:  # no knob until answered
             x = self.x_for(i, value)
-            pygame.draw.circle(surface, ACCENT, (x, r.centery), KNOB_R)
-            text(surface, f"{value:g}", (r.right + 22, r.y - 4), 22)
+            pygame.draw.circle(surface, ACCENT, (x, r.centery), px(KNOB_R))
+            text(surface, f"{value:g}", (r.right + px(22), r.y - px(4)), 22)

@@ -8,6 +8,7 @@ import pygame
 
 from hill_arcade.input import InputEvent, Key, PointerUp
 from hill_arcade.render.palette import BACKGROUND, INK
+from hill_arcade.render.scale import px
 from hill_arcade.scene import Scene
 from hill_arcade.widgets.base import rendered, text
 
@@ -37,9 +38,10 @@ class StudyBar(Scene):
         w = surface.get_width()
         img = rendered(line, 24)
         x = max(0, (w - img.get_width()) // 2)
-        pygame.draw.rect(surface, BAR_BG, (x - 12, 0, img.get_width() + 24, BAR_H),
-                         border_bottom_left_radius=8, border_bottom_right_radius=8)
-        surface.blit(img, (x, (BAR_H - img.get_height()) // 2))
+        bar_h = px(BAR_H)
+        pygame.draw.rect(surface, BAR_BG, (x - px(12), 0, img.get_width() + px(24), bar_h),
+                         border_bottom_left_radius=px(8), border_bottom_right_radius=px(8))
+        surface.blit(img, (x, (bar_h - img.get_height()) // 2))
 
 
 class MessageView(Scene):
@@ -59,7 +61,7 @@ class MessageView(Scene):
         surface.fill(BACKGROUND)
         w, h = surface.get_size()
         img = rendered(self.title, 56)
-        surface.blit(img, ((w - img.get_width()) // 2, h // 2 - 60))
+        surface.blit(img, ((w - img.get_width()) // 2, h // 2 - px(60)))
         if self.body:
             body = rendered(self.body, 26)
-            text(surface, self.body, ((w - body.get_width()) // 2, h // 2 + 10), 26, INK)
+            text(surface, self.body, ((w - body.get_width()) // 2, h // 2 + px(10)), 26, INK)

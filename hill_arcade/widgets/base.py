@@ -7,15 +7,17 @@ from collections.abc import Callable
 import pygame
 
 from hill_arcade.render.palette import INK
+from hill_arcade.render.scale import px
 
 _FONTS: dict[int, pygame.font.Font] = {}
 
 
 def font(size: int) -> pygame.font.Font:
-    """A cached default font of ``size`` px."""
-    if size not in _FONTS:
-        _FONTS[size] = pygame.font.Font(None, size)
-    return _FONTS[size]
+    """A cached default font of ``size`` design px (scaled by the UI scale)."""
+    real = px(size)
+    if real not in _FONTS:
+        _FONTS[real] = pygame.font.Font(None, real)
+    return _FONTS[real]
 
 
 _TEXT_CACHE: dict[tuple[str, int, tuple[int, int, int]], pygame.Surface] = {}
@@ -25,7 +27,7 @@ _TEXT_CACHE_MAX = 1024
 def rendered(s: str, size: int = 20, colour: tuple[int, int, int] = INK) -> pygame.Surface:
     """``s`` rendered once and reused: font rendering every frame holds the GIL that the
     training thread needs (measured in bench/throughput.py)."""
-    key = (s, size, tuple(colour))
+    key = (s, px(size), tuple(colour))
     img = _TEXT_CACHE.get(key)
     if img is None:
         if len(_TEXT_CACHE) >= _TEXT_CACHE_MAX:
@@ -87,13 +89,13 @@ class Button(Widget):
         bg = (60, 110, 170) if on else (150, 150, 150)
         if self.pressed:
             bg = (40, 80, 130)
-        pygame.draw.rect(surface, bg, self.rect, border_radius=8)
+        pygame.draw.rect(surface, bg, self.rect, border_radius=px(8))
         label = self.label() if callable(self.label) else self.label
         img = rendered(label, 24, (255, 255, 255))
-        surface.blit(img, img.get_rect(center=(self.rect.centerx, self.rect.centery - 4)))
+        surface.blit(img, img.get_rect(center=(self.rect.centerx, self.rect.centery - px(4))))
         if self.hint:
             h = rendered(self.hint, 16, (220, 230, 240))
-            surface.blit(h, h.get_rect(midbottom=(self.rect.centerx, self.rect.bottom - 2)))
+            surface.blit(h, h.get_rect(midbottom=(self.rect.centerx, self.rect.bottom - px(2))))
 
 
 class Stepper(Widget):
@@ -106,11 +108,11 @@ class Stepper(Widget):
 
     @property
     def minus(self) -> pygame.Rect:
-        return pygame.Rect(self.rect.right - 96, self.rect.y, 30, self.rect.h)
+        return pygame.Rect(self.rect.right - px(96), self.rect.y, px(30), self.rect.h)
 
     @property
     def plus(self) -> pygame.Rect:
-        return pygame.Rect(self.rect.right - 30, self.rect.y, 30, self.rect.h)
+        return pygame.Rect(self.rect.right - px(30), self.rect.y, px(30), self.rect.h)
 
     def pointer_down(self, pos: tuple[float, float]) -> bool:
         if self.minus.collidepoint(pos):
@@ -122,9 +124,9 @@ class Stepper(Widget):
         return self.rect.collidepoint(pos)
 
     def draw(self, surface: pygame.Surface) -> None:
-        text(surface, self.label, (self.rect.x, self.rect.y + 7), 20)
+        text(surface, self.label, (self.rect.x, self.rect.y + px(7)), 20)
         for r, s in ((self.minus, "-"), (self.plus, "+")):
-            pygame.draw.rect(surface, (200, 200, 195), r, border_radius=4)
+            pygame.draw.rect(surface, (200, 200, 195), r, border_radius=px(4))
             img = rendered(s, 24, INK)
             surface.blit(img, img.get_rect(center=r.center))
         val = rendered(str(self.get()), 22, INK)
@@ -143,7 +145,8 @@ class Slider(Widget):
 
     @property
     def track(self) -> pygame.Rect:
-        return pygame.Rect(self.rect.x + 6, self.rect.bottom - 14, self.rect.w - 12, 6)
+        return pygame.Rect(self.rect.x + px(6), self.rect.bottom - px(14), self.rect.w - px(12),
+                           px(6))
 
     def _value_at(self, x: float) -> float:
         t = (x - self.track.x) / max(1, self.track.w)
@@ -165,7 +168,7 @@ class Slider(Widget):
 
     def draw(self, surface: pygame.Surface) -> None:
         text(surface, f"{self.label} = {self.get():.2f}", (self.rect.x, self.rect.y), 20)
-        pygame.draw.rect(surface, (180, 180, 175), self.track, border_radius=3)
+        pygame.draw.rect(surface, (180, 180, 175), self.track, border_radius=px(3))
         t = (self.get() - self.lo) / max(1e-9, self.hi - self.lo)
         kx = int(self.track.x + t * self.track.w)
-        pygame.draw.circle(surface, (60, 110, 170), (kx, self.track.centery), 8)
+        pygame.draw.circle(surface, (60, 110, 170), (kx, self.track.centery), px(8))

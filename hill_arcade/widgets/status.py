@@ -8,6 +8,7 @@ from typing import Any
 import pygame
 
 from hill_arcade.render.palette import INK
+from hill_arcade.render.scale import px
 from hill_arcade.widgets.base import font, text
 
 
@@ -23,7 +24,7 @@ def _fmt(value: Any, spec: str = ".3f") -> str:
 def draw_metrics(surface: pygame.Surface, rect: pygame.Rect, metrics: dict[str, Any],
                  device: str = "") -> None:
     """Epoch, val accuracy, macro-F1, CE, human loss and device, one per line."""
-    pygame.draw.rect(surface, (250, 250, 247), rect, border_radius=6)
+    pygame.draw.rect(surface, (250, 250, 247), rect, border_radius=px(6))
     rows = [
         ("epoch", str(metrics.get("epoch", "-"))),
         ("val acc", _fmt(metrics.get("val_acc"))),
@@ -32,21 +33,21 @@ def draw_metrics(surface: pygame.Surface, rect: pygame.Rect, metrics: dict[str, 
         ("human", _fmt(metrics.get("human"))),
         ("device", str(metrics.get("device") or device or "-")),
     ]
-    y = rect.y + 6
+    y = rect.y + px(6)
     for name, value in rows:
-        text(surface, name, (rect.x + 8, y), 19, (90, 90, 95))
-        text(surface, value, (rect.x + 100, y), 19)
-        y += 19
+        text(surface, name, (rect.x + px(8), y), 19, (90, 90, 95))
+        text(surface, value, (rect.x + px(100), y), 19)
+        y += px(19)
 
 
 def draw_progress(surface: pygame.Surface, rect: pygame.Rect, fraction: float,
                   label: str = "") -> None:
     """A horizontal bar filled to ``fraction`` (0..1)."""
-    pygame.draw.rect(surface, (205, 205, 200), rect, border_radius=4)
+    pygame.draw.rect(surface, (205, 205, 200), rect, border_radius=px(4))
     fill = rect.copy()
     fill.w = int(rect.w * min(1.0, max(0.0, fraction)))
     if fill.w:
-        pygame.draw.rect(surface, (0, 114, 178), fill, border_radius=4)
+        pygame.draw.rect(surface, (0, 114, 178), fill, border_radius=px(4))
     if label:
         img = font(16).render(label, True, INK)
         surface.blit(img, img.get_rect(center=rect.center))
@@ -55,9 +56,9 @@ def draw_progress(surface: pygame.Surface, rect: pygame.Rect, fraction: float,
 def draw_chart(surface: pygame.Surface, rect: pygame.Rect, values: Sequence[float],
                round_starts: Sequence[int] = ()) -> None:
     """Accuracy per epoch (0..1) as a polyline; dashed-looking marks at round starts."""
-    pygame.draw.rect(surface, (250, 250, 247), rect, border_radius=6)
-    text(surface, "val acc / epoch", (rect.x + 6, rect.y + 4), 16, (90, 90, 95))
-    inner = rect.inflate(-16, -26).move(0, 7)
+    pygame.draw.rect(surface, (250, 250, 247), rect, border_radius=px(6))
+    text(surface, "val acc / epoch", (rect.x + px(6), rect.y + px(4)), 16, (90, 90, 95))
+    inner = rect.inflate(-px(16), -px(26)).move(0, px(7))
     n = len(values)
     if n == 0:
         return
@@ -72,12 +73,12 @@ def draw_chart(surface: pygame.Surface, rect: pygame.Rect, values: Sequence[floa
     pts = [(x_of(i), int(inner.bottom - min(1.0, max(0.0, float(v))) * inner.h))
            for i, v in enumerate(values)]
     if len(pts) > 1:
-        pygame.draw.lines(surface, (0, 114, 178), False, pts, 2)
+        pygame.draw.lines(surface, (0, 114, 178), False, pts, px(2))
     for p in pts[-1:]:
-        pygame.draw.circle(surface, (0, 114, 178), p, 3)
+        pygame.draw.circle(surface, (0, 114, 178), p, px(3))
 
 
 def draw_banner(surface: pygame.Surface, rect: pygame.Rect, message: str) -> None:
     """A red error banner."""
     pygame.draw.rect(surface, (200, 30, 30), rect)
-    text(surface, message[:140], (rect.x + 12, rect.y + 8), 22, (255, 255, 255))
+    text(surface, message[:140], (rect.x + px(12), rect.y + px(8)), 22, (255, 255, 255))
