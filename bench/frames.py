@@ -1,9 +1,10 @@
 """Frame-time benchmark: the play view at 2k/10k/20k points while the digits trainer runs.
 
-``python -m bench.frames`` prints the lines of :func:`run`. Two numbers per size:
-``cached`` (static layer reused: the normal idle frame) and ``redraw`` (every frame re-renders
-the scatter, as during a drag or a tween). The trainer trains on digits in its own buffer
-(so it competes for the CPU) while the app draws a synthetic display set of the given size.
+``python -m bench.frames`` prints the lines of :func:`run`. Two numbers per size: ``idle``
+(nothing on screen changed, so nothing is drawn: the loop's own cost) and ``drag`` (a class is
+dragged every frame, so the scatter and its crosses are redrawn every frame: the worst case).
+The trainer trains on digits in its own buffer (so it competes for the CPU) while the app draws
+a synthetic display set of the given size.
 Matplotlib (Agg) redrawing the same 10k scatter gives the ratio.
 """
 
@@ -128,8 +129,8 @@ def run(sizes: tuple[int, ...] = SIZES, train: bool = True, mpl_points: int = 10
         for n in sizes:
             (c50, c99), (r50, r99) = _measure(n, train, Path(tmp) / str(n))
             redraw_at[n] = r50
-            lines.append(f"{n:>6} points: cached p50 {c50:6.2f} ms p99 {c99:6.2f} ms | "
-                         f"redraw p50 {r50:6.2f} ms p99 {r99:6.2f} ms")
+            lines.append(f"{n:>6} points: idle p50 {c50:6.2f} ms p99 {c99:6.2f} ms | "
+                         f"drag p50 {r50:6.2f} ms p99 {r99:6.2f} ms")
     mpl = _matplotlib_ms(mpl_points)
     ours = redraw_at.get(mpl_points)
     ratio = f", {mpl / ours:.1f}x our redraw" if ours else ""
