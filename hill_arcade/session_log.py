@@ -1,17 +1,17 @@
-"""Append-only JSON-lines session log (``events.jsonl``), safe to call from any thread."""
+"""The app's session log (``events.jsonl``), safe to call from any thread.
+
+It is an :class:`~hill_arcade.eventlog.EventLog`: one JSON object per line with ``t``
+(unix seconds), a gap-free ``seq`` and ``type``; each event is flushed and fsynced, and a torn
+last line from a crash is cut off when the folder is reopened.
+"""
 
 from __future__ import annotations
 
-import json
-import math
-import os
-import threading
-import time
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-import numpy as np
+from hill_arcade import eventlog
 
 
 def default_log_dir() -> Path:
@@ -19,44 +19,23 @@ def default_log_dir() -> Path:
     return Path("hill-runs") / datetime.now().strftime("%Y%m%d-%H%M%S")
 
 
-def _plain(value: Any) -> Any:
-    """JSON-safe copy: arrays to lists, NaN/inf to None, numpy scalars to Python."""
-    if isinstance(value, np.ndarray):
-        return _plain(value.tolist())
-    if isinstance(value, np.generic):
-        return _plain(value.item())
-    if isinstance(value, float):
-        return value if math.isfinite(value) else None
-    if isinstance(value, dict):
-        return {str(k): _plain(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_plain(v) for v in value]
-    if isinstance(value, Path):
-        return str(value)
-    return value
-
-
 class SessionLog:
-    """One JSON object per line with ``t`` (unix seconds) and ``type``; flushed and fsynced."""
+    """``DIR/events.jsonl``; events written after :meth:`close` (a late trainer event while
+    the app shuts down) are dropped."""
 
     def __init__(self, directory: Path) -> None:
         self.dir = Path(directory)
-        self.dir.mkdir(parents=True, exist_ok=True)
         self.path = self.dir / "events.jsonl"
-        self._lock = threading.Lock()
-        self._file = open(self.path, "a", encoding="utf-8")  # noqa: SIM115
+        self._log = eventlog.EventLog(self.path)
 
     def write(self, type_: str, **fields: Any) -> None:
         """Append one event."""
-        record = {"t": time.time(), "type": type_}
-        record.update(_plain(fields))
-        line = json.dumps(record, allow_nan=False) + "\n"
-        with self._lock:
-            if self._file.closed:
-                return
-            self._file.write(line)
-            self._file.flush()
-            os.fsync(self._file.fileno())
+        if not self._log.closed:
+            try:
+                self._log.append({"type": type_, **fields})
+            except ValueError:
+                if not self._log.closed:  # closed between the check and the append: drop it
+                    raise
 
     def event(self, event: dict[str, Any]) -> None:
         """Append a worker event dict (it carries its own ``type``)."""
@@ -64,11 +43,9 @@ class SessionLog:
         self.write(str(fields.pop("type", "event")), **fields)
 
     def close(self) -> None:
-        with self._lock:
-            self._file.close()
+        self._log.close()
 
 
 def read_events(path: Path) -> list[dict[str, Any]]:
-    """All events of an ``events.jsonl`` file."""
-    with open(path, encoding="utf-8") as f:
-        return [json.loads(line) for line in f if line.strip()]
+    """All complete events of an ``events.jsonl`` file."""
+    return eventlog.read_events(path).events

@@ -8,7 +8,7 @@ from pathlib import Path
 import pygame
 import pytest
 
-from hill_arcade.study.eventlog import read_csv, read_events
+from hill_arcade.eventlog import read_csv, read_events
 from hill_arcade.study.session import StudySession
 
 POINTS = [2, 3]

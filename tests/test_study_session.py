@@ -11,8 +11,8 @@ import pytest  # noqa: E402
 
 from hill_arcade.config import StudyConfig  # noqa: E402
 from hill_arcade.errors import HillError  # noqa: E402
+from hill_arcade.eventlog import read_csv, read_events  # noqa: E402
 from hill_arcade.study import session as session_mod  # noqa: E402
-from hill_arcade.study.eventlog import read_csv, read_events  # noqa: E402
 from hill_arcade.study.session import (  # noqa: E402
     StudySession,
     counterbalanced_order,

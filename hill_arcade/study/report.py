@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from hill_arcade.errors import HillError
-from hill_arcade.study.eventlog import read_csv
+from hill_arcade.eventlog import read_csv
 from hill_arcade.study.questionnaires import TLX_ITEMS, VAS_ITEMS
 
 Curve = list[tuple[int, float]]

@@ -18,9 +18,9 @@ from typing import Any
 
 from hill_arcade.config import SceneConfig
 from hill_arcade.errors import HillError
+from hill_arcade.eventlog import read_csv
 from hill_arcade.input import InputEvent
 from hill_arcade.shared import Command, CommandKind
-from hill_arcade.study.eventlog import read_csv
 from hill_arcade.study.session import StudySession, pretrained_checkpoint
 from hill_arcade.study.timing import (
     format_remaining,

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from hill_arcade.errors import HillError
-from hill_arcade.study.eventlog import CsvAppender, EventLog, fsync_dir, read_csv
+from hill_arcade.eventlog import CsvAppender, EventLog, fsync_dir, read_csv
 from hill_arcade.study.questionnaires import Questionnaires, score, score_columns
 
 DEFAULT_SCENARIOS = ("cifar10", "pamap2")

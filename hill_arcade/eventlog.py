@@ -114,6 +114,10 @@ class _SyncedAppendFile:
     _fd: int | None
     _lock: threading.Lock
 
+    @property
+    def closed(self) -> bool:
+        return self._fd is None
+
     def close(self) -> None:
         """Close the file; further appends raise."""
         with self._lock:

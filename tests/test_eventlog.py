@@ -11,7 +11,7 @@ import time
 
 os.environ.setdefault("SDL_VIDEODRIVER", "dummy")
 
-from hill_arcade.study.eventlog import (  # noqa: E402
+from hill_arcade.eventlog import (  # noqa: E402
     CsvAppender,
     EventLog,
     read_csv,
@@ -20,7 +20,7 @@ from hill_arcade.study.eventlog import (  # noqa: E402
 
 WRITER = textwrap.dedent("""
     import sys
-    from hill_arcade.study.eventlog import EventLog
+    from hill_arcade.eventlog import EventLog
     log = EventLog(sys.argv[1])
     i = 0
     while True:
