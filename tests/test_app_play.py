@@ -1,5 +1,7 @@
 """The real app loop driven by injected SDL events, with the model-free FakeWorker."""
 
+import time
+
 import numpy as np
 import pygame
 
@@ -275,3 +277,25 @@ def test_error_banner_and_retry(make_app):
     pilot.press(pygame.K_RETURN)
     pilot.wait_until(lambda: play.snapshot.version > v, 5)
     assert _events(app, "error")
+
+
+def test_new_projection_waits_until_the_finger_lets_go(make_app):
+    app, pilot = make_app(epoch_s=0.02)
+    play = pilot.play
+    play.epochs_per_round = 50
+    pilot.press(pygame.K_RETURN)
+    pilot.wait_until(lambda: app.buffer.progress().state == TrainerState.TRAINING, 10)
+    x, y = pilot.cross_screen(6)
+    held = play.snapshot.version
+    pilot.move(x, y)
+    pilot.post(pygame.MOUSEBUTTONDOWN, pos=(x, y), button=1, touch=False, mod=0)
+    for k in range(1, 16):  # projections keep arriving while the class is held
+        pilot.move(x + 3 * k, y, buttons=(1, 0, 0), rel=(3, 0))
+        pilot.step()
+        time.sleep(0.01)
+    assert app.buffer.latest().version > held + 2
+    assert play.snapshot.version == held
+    np.testing.assert_allclose(pilot.cross_screen(6), (x + 45, y), atol=1.5)
+    pilot.post(pygame.MOUSEBUTTONUP, pos=(x + 45, y), button=1, touch=False, mod=0)
+    pilot.step(2)
+    assert play.snapshot.version > held

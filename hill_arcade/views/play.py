@@ -31,6 +31,7 @@ POINT_HIT_PX = (9, 22)
 WHEEL_SCALE = 1.1
 WHEEL_ZOOM = 1.15
 ALPHA_STEP = 0.05
+EDIT_DRAGS = ("point", "class", "selection", "scale", "lasso")
 
 
 @dataclass
@@ -198,7 +199,8 @@ class PlayView(Scene):
     def update(self, dt: float) -> None:
         self.layout(self.app.screen.get_size())
         snap = self.app.buffer.latest()
-        if snap is not None and self.snapshot is not None and snap.version != self.snapshot.version:
+        if (snap is not None and self.snapshot is not None
+                and snap.version != self.snapshot.version and not self.editing):
             self.set_snapshot(snap, fit=self._layout_left_view(snap.points))
         if self.tween_t < 1.0:
             self.tween_t = min(1.0, self.tween_t + dt / TWEEN_S)
@@ -206,6 +208,12 @@ class PlayView(Scene):
             state0, t0 = self._awaiting
             if self.app.buffer.progress().state != state0 or time.monotonic() - t0 > 5.0:
                 self._awaiting = None
+
+    @property
+    def editing(self) -> bool:
+        """True while a finger or the mouse is moving points (a new projection waits for the
+        gesture to end, so nothing is pulled from under the pointer)."""
+        return any(d.kind in EDIT_DRAGS for d in self.drags.values())
 
     # geometry helpers ------------------------------------------------------------------
     def class_centers(self) -> np.ndarray:
