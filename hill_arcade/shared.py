@@ -89,6 +89,7 @@ class SharedBuffer:
         self._targets: Targets | None = None
         self._alpha = alpha
         self._lam = lam
+        self._lr: float | None = None  # None: the optimizer keeps its own
         self._commands: list[Command] = []
         self._wakeup = threading.Event()
 
@@ -134,6 +135,15 @@ class SharedBuffer:
     def weights(self) -> tuple[float, float]:
         with self._lock:
             return self._alpha, self._lam
+
+    def set_lr(self, lr: float) -> None:
+        """UI: learning rate for the next batches."""
+        with self._lock:
+            self._lr = float(lr)
+
+    def lr(self) -> float | None:
+        with self._lock:
+            return self._lr
 
     def send(self, command: Command) -> None:
         with self._lock:

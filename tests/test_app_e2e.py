@@ -41,3 +41,31 @@ def test_drag_cross_then_train_gives_human_loss(make_app, digits_scene):
     assert types.index("edit") < types.index("round_start") < types.index("epoch")
     epoch = next(e for e in events if e["type"] == "epoch")
     assert epoch["human"] > 0 and "val_acc" in epoch
+
+
+def test_learning_rate_and_alpha_reach_the_trainer_and_the_log(make_app, digits_scene):
+    from hill_arcade.app import default_worker_factory
+
+    app, pilot = make_app(worker_factory=default_worker_factory, scene=digits_scene)
+    play = pilot.play
+    lr0 = play.lr
+    assert lr0 == digits_scene.optimizer.lr
+    pilot.click(*play.lr_stepper.plus.center)  # the panel's "+" doubles it
+    pilot.press(pygame.K_RIGHTBRACKET)  # and "]" doubles it again
+    assert play.lr == 4 * lr0 and app.buffer.lr() == 4 * lr0
+    slider = play.alpha_slider.track
+    pilot.drag((slider.x + slider.w // 2, slider.centery), (slider.right, slider.centery))
+    assert play.alpha == 1.0 and app.buffer.weights()[0] == 1.0  # sent before any round
+
+    epoch = play.snapshot.epoch
+    pilot.press(pygame.K_RETURN)
+    pilot.wait_until(lambda: play.snapshot.epoch > epoch
+                     and app.buffer.progress().state == TrainerState.IDLE, 60)
+    assert app.worker.trainer.lr == 4 * lr0
+    assert play.snapshot.metrics["lr"] == 4 * lr0 and play.snapshot.metrics["alpha"] == 1.0
+    events = read_events(app.log_dir / "events.jsonl")
+    settings = [e for e in events if e["type"] == "settings"]
+    assert [s["changed"] for s in settings] == [["lr"], ["lr"], ["alpha"]]
+    assert settings[-1]["lr"] == 4 * lr0 and settings[-1]["alpha"] == 1.0
+    start = [e for e in events if e["type"] == "round_start"][-1]
+    assert start["lr"] == 4 * lr0 and start["alpha"] == 1.0

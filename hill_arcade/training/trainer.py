@@ -157,7 +157,8 @@ class Trainer:
         metrics = self.evaluate()
         metrics.update(epoch=self.epoch, train_loss=float(loss_sum) / batches,
                        seconds=round(time.perf_counter() - started, 3), alpha=self.alpha,
-                       lam=self.lam, scale=float(self.model.projection.scale.detach()),
+                       lam=self.lam, lr=self.lr,
+                       scale=float(self.model.projection.scale.detach()),
                        human_active=self.targets is not None, device=str(self.device))
         self.history.append(metrics)
         if self.hooks.on_epoch:
@@ -236,6 +237,16 @@ class Trainer:
         if not logits:
             return torch.zeros(0, self.data.num_classes), torch.zeros(0, 2)
         return torch.cat(logits), torch.cat(points)
+
+    @property
+    def lr(self) -> float:
+        """The optimizer's learning rate."""
+        return float(self.optimizer.param_groups[0]["lr"])
+
+    def set_lr(self, lr: float) -> None:
+        """Change the learning rate from the next step on (optimizer state is kept)."""
+        for group in self.optimizer.param_groups:
+            group["lr"] = float(lr)
 
     # state ------------------------------------------------------------------------------
     def state(self) -> dict[str, Any]:

@@ -134,6 +134,9 @@ class TrainerWorker:
         trainer = self.trainer
         assert trainer is not None
         trainer.alpha, trainer.lam = self.buffer.weights()
+        lr = self.buffer.lr()
+        if lr is not None and lr != trainer.lr:
+            trainer.set_lr(lr)
         for command in self.buffer.take_commands():
             if command.kind is CommandKind.PAUSE:
                 trainer.pause()

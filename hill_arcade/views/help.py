@@ -13,6 +13,7 @@ SHORTCUTS = (
     ("enter", "train next round (sends your edits as targets)"),
     ("space", "pause / resume training"),
     ("+ / -", "alpha +/- 0.05 (weight of your edits)"),
+    ("[ / ]", "halve / double the learning rate"),
     ("ctrl+z / ctrl+y", "undo / redo"),
     ("r", "reset edits"),
     ("drag point / cross", "move a point / a whole class"),

@@ -31,6 +31,8 @@ POINT_HIT_PX = (9, 22)
 WHEEL_SCALE = 1.1
 WHEEL_ZOOM = 1.15
 ALPHA_STEP = 0.05
+LR_FACTOR = 2.0  # the learning-rate stepper and [ ] halve / double it
+LR_RANGE = (1e-6, 1.0)
 EDIT_DRAGS = ("point", "class", "selection", "scale", "lasso")
 
 
@@ -93,6 +95,7 @@ class PlayView(Scene):
         self.epochs_per_round = cfg.schedule.epochs_per_round
         self.alpha = cfg.hill.alpha
         self.lam = cfg.hill.lam
+        self.lr = cfg.optimizer.lr
         self._gesture = 0
         self._awaiting: tuple[TrainerState, float] | None = None
         self.widgets: list[Widget] = []
@@ -108,6 +111,8 @@ class PlayView(Scene):
         self._build_panel()
         self.layout(app.screen.get_size())
         self.set_snapshot(snapshot, fit=True)
+        self.lr = float(snapshot.metrics.get("lr") or self.lr)  # a checkpoint's own rate
+        self._settings_logged = self._settings()
 
     # layout / panel --------------------------------------------------------------------
     @property
@@ -127,21 +132,44 @@ class PlayView(Scene):
                                    self.toggle_pause, "space", self._can_pause)
         self.stepper = Stepper(scaled_rect(x, 162, w, 30), "epochs/round",
                                lambda: self.epochs_per_round, self._set_epochs, 1, 200)
-        self.alpha_slider = Slider(scaled_rect(x, 202, w, 40), "alpha", lambda: self.alpha,
+        self.lr_stepper = Stepper(scaled_rect(x, 198, w, 30), "learning rate", lambda: self.lr,
+                                  self.set_lr, LR_RANGE[0], LR_RANGE[1],
+                                  step=lambda v, d: v * LR_FACTOR ** d, fmt=lambda v: f"{v:.1e}",
+                                  value_w=78)
+        self.alpha_slider = Slider(scaled_rect(x, 236, w, 40), "alpha", lambda: self.alpha,
                                    self.set_alpha, 0.0, 1.0)
-        self.lam_slider = Slider(scaled_rect(x, 248, w, 40), "lambda", lambda: self.lam,
+        self.lam_slider = Slider(scaled_rect(x, 282, w, 40), "lambda", lambda: self.lam,
                                  self.set_lam, 0.0, 2.0)
-        self.widgets = [self.train_button, self.pause_button, self.stepper,
+        self.widgets = [self.train_button, self.pause_button, self.stepper, self.lr_stepper,
                         self.alpha_slider, self.lam_slider]
 
     def _set_epochs(self, n: int) -> None:
         self.epochs_per_round = int(n)
 
+    # settings take effect at the trainer's next batch, also in the middle of a round
     def set_alpha(self, value: float) -> None:
         self.alpha = round(float(np.clip(value, 0.0, 1.0)), 4)
+        self.app.buffer.set_weights(alpha=self.alpha)
 
     def set_lam(self, value: float) -> None:
         self.lam = round(float(np.clip(value, 0.0, 10.0)), 4)
+        self.app.buffer.set_weights(lam=self.lam)
+
+    def set_lr(self, value: float) -> None:
+        self.lr = float(f"{np.clip(value, *LR_RANGE):.3g}")
+        self.app.buffer.set_lr(self.lr)
+
+    def _settings(self) -> dict[str, float]:
+        return {"alpha": self.alpha, "lam": self.lam, "lr": self.lr,
+                "epochs_per_round": self.epochs_per_round}
+
+    def _log_settings(self) -> None:
+        """One `settings` event per finished change (slider released, key, button)."""
+        now = self._settings()
+        if now != self._settings_logged:
+            changed = {k: v for k, v in now.items() if self._settings_logged.get(k) != v}
+            self.app.log.write("settings", changed=sorted(changed), **now)
+            self._settings_logged = now
 
     def _can_pause(self) -> bool:
         return self.app.buffer.progress().state in (TrainerState.TRAINING, TrainerState.PAUSED)
@@ -287,8 +315,13 @@ class PlayView(Scene):
             self.set_alpha(self.alpha + ALPHA_STEP)
         elif k in (pygame.K_MINUS, pygame.K_KP_MINUS) or ev.unicode == "-":
             self.set_alpha(self.alpha - ALPHA_STEP)
+        elif k == pygame.K_RIGHTBRACKET or ev.unicode == "]":
+            self.set_lr(self.lr * LR_FACTOR)
+        elif k == pygame.K_LEFTBRACKET or ev.unicode == "[":
+            self.set_lr(self.lr / LR_FACTOR)
         else:
             return False
+        self._log_settings()
         return True
 
     def _wheel(self, ev: Wheel) -> bool:
@@ -435,6 +468,7 @@ class PlayView(Scene):
             self._pinch_up((ev.touch, ev.pid), drag.target)
         elif drag.kind == "widget":
             drag.target.pointer_up(ev.pos)
+            self._log_settings()
         elif drag.kind == "lasso":
             drag.path.append(ev.pos)
             if len(drag.path) >= 3:
@@ -526,11 +560,12 @@ class PlayView(Scene):
             targets = Targets(centers, spreads)
         buf.set_targets(targets)
         buf.set_weights(self.alpha, self.lam)
+        buf.set_lr(self.lr)
         buf.send(Command(CommandKind.RUN_ROUND, int(self.epochs_per_round)))
         self._awaiting = (buf.progress().state, time.monotonic())
         self.round_starts.append(int(self.snapshot.epoch) + 1)
         self.app.log.write(
-            "round_start", epochs=self.epochs_per_round, alpha=self.alpha, lam=self.lam,
+            "round_start", epochs=self.epochs_per_round, alpha=self.alpha, lam=self.lam, lr=self.lr,
             from_epoch=self.snapshot.epoch, edited=targets is not None,
             targets=None if targets is None else {"centers": targets.centers,
                                                   "spreads": targets.spreads})
@@ -699,18 +734,18 @@ class PlayView(Scene):
     def _draw_panel(self, surface: pygame.Surface, progress) -> None:  # noqa: ANN001
         h = self._draw_panel_frame(surface)
         assert self.snapshot is not None and self.edits is not None
-        draw_metrics(surface, scaled_rect(14, 296, LEFT_W - 28, 124), self.snapshot.metrics,
+        draw_metrics(surface, scaled_rect(14, 330, LEFT_W - 28, 124), self.snapshot.metrics,
                      progress.device)
         accs = [m.get("val_acc", 0.0) or 0.0 for m in self.snapshot.history]
-        draw_chart(surface, scaled_rect(14, 454, LEFT_W - 28, 120), accs, self.round_starts)
+        draw_chart(surface, scaled_rect(14, 488, LEFT_W - 28, 120), accs, self.round_starts)
         text(surface, "h: help   esc: quit", (px(14), h - px(24)), 18, (90, 90, 95))
 
     def _live_rects(self) -> list[pygame.Rect]:
         """Where `_draw_live_status` draws (over the cached panel)."""
-        return [self._progress_rect().inflate(px(8), px(8)), scaled_rect(0, 580, LEFT_W, 48)]
+        return [self._progress_rect().inflate(px(8), px(8)), scaled_rect(0, 614, LEFT_W, 48)]
 
     def _progress_rect(self) -> pygame.Rect:
-        return scaled_rect(14, 428, LEFT_W - 28, 18)
+        return scaled_rect(14, 462, LEFT_W - 28, 18)
 
     def _draw_live_status(self, surface: pygame.Surface, progress) -> None:  # noqa: ANN001
         """Progress bar, edit count and selection, drawn over the cached panel whenever they
@@ -723,9 +758,9 @@ class PlayView(Scene):
         draw_progress(surface, self._progress_rect(), frac, label)
         n_undo = self.edits.undo_depth
         status = f"edits: {n_undo}" + ("  (modified)" if self.edits.edited else "")
-        text(surface, status, (px(14), px(584)), 19)
+        text(surface, status, (px(14), px(618)), 19)
         if len(self.selection):
-            text(surface, f"selected: {len(self.selection)} points", (px(14), px(604)), 19)
+            text(surface, f"selected: {len(self.selection)} points", (px(14), px(638)), 19)
 
     def _draw_legend(self, surface: pygame.Surface) -> None:
         w, h = surface.get_size()

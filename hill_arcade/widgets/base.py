@@ -99,16 +99,21 @@ class Button(Widget):
 
 
 class Stepper(Widget):
-    """``label  [-] value [+]`` for an integer in [lo, hi]."""
+    """``label  [-] value [+]`` for a number in [lo, hi]: ``step(value, +1 or -1)`` gives the
+    next value (default: integers), ``fmt`` shows it in a box ``value_w`` design px wide."""
 
-    def __init__(self, rect: pygame.Rect, label: str, get: Callable[[], int],
-                 set_: Callable[[int], None], lo: int = 1, hi: int = 100) -> None:
+    def __init__(self, rect: pygame.Rect, label: str, get: Callable[[], float],
+                 set_: Callable[[float], None], lo: float = 1, hi: float = 100,
+                 step: Callable[[float, int], float] = lambda v, d: v + d,
+                 fmt: Callable[[float], str] = str, value_w: int = 36) -> None:
         self.rect = pygame.Rect(rect)
         self.label, self.get, self.set, self.lo, self.hi = label, get, set_, lo, hi
+        self.step, self.fmt, self.value_w = step, fmt, value_w
 
     @property
     def minus(self) -> pygame.Rect:
-        return pygame.Rect(self.rect.right - px(96), self.rect.y, px(30), self.rect.h)
+        return pygame.Rect(self.rect.right - px(60 + self.value_w), self.rect.y, px(30),
+                           self.rect.h)
 
     @property
     def plus(self) -> pygame.Rect:
@@ -116,10 +121,10 @@ class Stepper(Widget):
 
     def pointer_down(self, pos: tuple[float, float]) -> bool:
         if self.minus.collidepoint(pos):
-            self.set(max(self.lo, self.get() - 1))
+            self.set(max(self.lo, self.step(self.get(), -1)))
             return True
         if self.plus.collidepoint(pos):
-            self.set(min(self.hi, self.get() + 1))
+            self.set(min(self.hi, self.step(self.get(), +1)))
             return True
         return self.rect.collidepoint(pos)
 
@@ -129,7 +134,7 @@ class Stepper(Widget):
             pygame.draw.rect(surface, (200, 200, 195), r, border_radius=px(4))
             img = rendered(s, 24, INK)
             surface.blit(img, img.get_rect(center=r.center))
-        val = rendered(str(self.get()), 22, INK)
+        val = rendered(self.fmt(self.get()), 22, INK)
         surface.blit(val, val.get_rect(center=((self.minus.right + self.plus.left) // 2,
                                                 self.rect.centery)))
 
