@@ -131,6 +131,25 @@ def test_two_scenarios_scripted_participant(study_scene, pretrained, tmp_path):
     assert {r["scenario"] for r in read_csv(out / "summary.csv")} >= {"digits", "digits2"}
 
 
+def finish_resumed_scenario(runner, resumed, before):
+    """Play the resumed first scenario's remaining rounds and its questionnaire; the log must
+    continue the crashed one: the same events with the same `seq`, then more."""
+    from hill_arcade.testing import Pilot
+
+    app = runner.open()
+    pilot = Pilot(app)
+    try:
+        while resumed.state.scenario_index == 0 and resumed.state.point_index < len(POINTS):
+            play_round(app, pilot)
+        answer_questionnaire(app, pilot)
+    finally:
+        app.close()
+    resumed.close()
+    after = check_seq(resumed.folder)
+    assert after[:len(before)] == before
+    assert resumed.state.scenario_index == 1
+
+
 def test_crash_mid_round_then_resume(study_scene, pretrained, tmp_path):
     from hill_arcade.testing import Pilot
 
@@ -149,18 +168,8 @@ def test_crash_mid_round_then_resume(study_scene, pretrained, tmp_path):
 
     resumed = StudySession.resume(tmp_path / "study", "P01")
     assert resumed.state.point_index == 1
-    runner = make_runner(resumed, study_scene, pretrained, tmp_path)
-    app = runner.open()
-    pilot = Pilot(app)
-    try:
-        play_round(app, pilot)
-        answer_questionnaire(app, pilot)
-    finally:
-        app.close()
-    resumed.close()
-    after = check_seq(resumed.folder)
-    assert after[:len(before)] == before
-    assert resumed.state.scenario_index == 1
+    finish_resumed_scenario(make_runner(resumed, study_scene, pretrained, tmp_path), resumed,
+                            before)
 
 
 DRIVER = '''
@@ -213,7 +222,6 @@ def test_sigkill_mid_round_then_resume(study_scene, pretrained, tmp_path):
     import sys
     import time
 
-    from hill_arcade.testing import Pilot
 
     script = tmp_path / "driver.py"
     script.write_text(DRIVER)
@@ -234,18 +242,7 @@ def test_sigkill_mid_round_then_resume(study_scene, pretrained, tmp_path):
     resumed = StudySession.resume(tmp_path / "study", "P01")
     runner = make_runner(resumed, study_scene, pretrained, tmp_path)
     runner.baseline = False
-    app = runner.open()
-    pilot = Pilot(app)
-    try:
-        while resumed.state.scenario_index == 0 and resumed.state.point_index < len(POINTS):
-            play_round(app, pilot)
-        answer_questionnaire(app, pilot)
-    finally:
-        app.close()
-    resumed.close()
-    after = check_seq(resumed.folder)
-    assert after[:len(before)] == before
-    assert resumed.state.scenario_index == 1
+    finish_resumed_scenario(runner, resumed, before)
     for epoch in (3, 4):
         assert resumed.checkpoint_path("digits", epoch).is_file()
 
