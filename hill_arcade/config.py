@@ -114,6 +114,7 @@ class KioskConfig:
     admin_chord: list[str] = field(default_factory=lambda: ["ctrl", "shift", "alt", "q"])
     live_every: int = field(default=20, metadata=_range(1))
     round_epochs: int = field(default=1, metadata=_range(1, 1000))
+    hang_s: float = field(default=120.0, metadata=_range(1.0))  # training, no progress: hung
 
 
 @dataclass(frozen=True)

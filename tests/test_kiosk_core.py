@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 import time
 from pathlib import Path
 
@@ -15,7 +16,7 @@ from hill_arcade.errors import ConfigError
 from hill_arcade.kiosk.attract import AttractScript, apply_move, class_centers
 from hill_arcade.kiosk.chord import AdminChord, is_blocked_quit
 from hill_arcade.kiosk.idle import IdleAction, IdleMachine, IdleState
-from hill_arcade.kiosk.watchdog import THREAD_DIED, Watchdog
+from hill_arcade.kiosk.watchdog import THREAD_DIED, TRAINER_HUNG, Watchdog
 from hill_arcade.shared import Command, CommandKind, SharedBuffer, Targets, TrainerState
 from hill_arcade.training.trainer import Trainer
 from hill_arcade.training.worker import TrainerWorker
@@ -220,3 +221,56 @@ def test_watchdog_recovers_nan_round_and_dead_thread(digits, tmp_path: Path) -> 
     finally:
         dog.close()
     assert not workers[-1].is_alive()
+
+
+def test_watchdog_replaces_a_hung_trainer_and_ignores_it_afterwards(digits, tmp_path: Path):
+    scene, data = digits
+    buffer = SharedBuffer()
+    log: list[dict] = []
+    workers: list[TrainerWorker] = []
+    wake = threading.Event()
+    now = [0.0]
+
+    class HangingTrainer(Trainer):
+        hang = False
+
+        def train_epoch(self):  # noqa: ANN202
+            if HangingTrainer.hang:
+                wake.wait(30)  # stuck (a deadlocked driver, say) until the test lets go
+            return super().train_epoch()
+
+    def make_worker() -> TrainerWorker:
+        workers.append(TrainerWorker(scene, buffer, on_event=log.append,
+                                     trainer_factory=lambda s: HangingTrainer(s, data, "cpu")))
+        return workers[-1]
+
+    dog = Watchdog(make_worker, buffer, tmp_path / "pristine.pt", log.append,
+                   state_dir=tmp_path / "state", restart_backoff_s=0.0, hang_s=60.0,
+                   clock=lambda: now[0])
+    dog.start()
+    try:
+        idle = lambda: buffer.progress().state is TrainerState.IDLE  # noqa: E731
+        assert wait_for(idle, dog)
+        buffer.send(Command(CommandKind.SAVE, tmp_path / "pristine.pt"))
+        HangingTrainer.hang = True
+        buffer.send(Command(CommandKind.RUN_ROUND, 1))
+        assert wait_for(lambda: buffer.progress().state is TrainerState.TRAINING, dog)
+        now[0] += 30.0
+        assert dog.check() == []  # slow is not hung
+        HangingTrainer.hang = False  # the replacement trains normally
+        now[0] += 31.0
+        records = dog.check()
+        assert [r["reason"] for r in records] == [TRAINER_HUNG]
+        assert len(workers) == 2 and workers[0].is_alive()  # abandoned, not killed
+        assert wait_for(lambda: idle() and buffer.latest().epoch == 0, dog)
+        version = buffer.latest().version
+        wake.set()  # the hung thread wakes up, finishes its epoch ... into its own buffer
+        assert wait_for(lambda: not workers[0].is_alive())
+        assert buffer.latest().version == version and buffer.latest().epoch == 0
+        assert idle()  # not the "stopped" the old thread reports on its way out
+        assert not [e for e in log if e.get("type") == "epoch"]
+        buffer.send(Command(CommandKind.RUN_ROUND, 1))  # the new worker is the one in charge
+        assert wait_for(lambda: idle() and buffer.latest().epoch == 1, dog)
+    finally:
+        wake.set()
+        dog.close()

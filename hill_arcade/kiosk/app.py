@@ -85,7 +85,7 @@ class KioskApp(App):
 
         self.watchdog = Watchdog(lambda: self._inner_factory(scene, buffer, on_event=on_event),
                                  buffer, self.log_dir / "pristine.pt", self._on_recovery,
-                                 clock=self.now)
+                                 hang_s=scene.kiosk.hang_s, clock=self.now)
         return _Supervised(self.watchdog)
 
     @property

@@ -21,6 +21,7 @@ from hill_arcade.shared import Command, CommandKind, Progress, SharedBuffer, Tra
 from hill_arcade.training.worker import TrainerWorker
 
 THREAD_DIED = "trainer thread died"
+TRAINER_HUNG = "trainer hung"
 FAILED_TO_LOAD = "failed to load"  # TrainerWorker's message for a fatal error: the thread ends
 
 
@@ -30,12 +31,14 @@ class Watchdog:
     def __init__(self, make_worker: Callable[[], TrainerWorker], buffer: SharedBuffer,
                  pristine_checkpoint: Path, log: Callable[[dict[str, Any]], None],
                  state_dir: Path | None = None, restart_backoff_s: float = 1.0,
-                 clock: Callable[[], float] = time.monotonic) -> None:
+                 hang_s: float = 120.0, clock: Callable[[], float] = time.monotonic) -> None:
         self.make_worker = make_worker
         self.buffer = buffer
         self.pristine = Path(pristine_checkpoint)
         self.log = log
         self.restart_backoff_s = float(restart_backoff_s)
+        self.hang_s = float(hang_s)
+        self._progress_seen: tuple[Progress | None, float] = (None, 0.0)  # (progress, since)
         self.recovered = 0
         self.worker: TrainerWorker | None = None
         self._clock = clock
@@ -80,8 +83,11 @@ class Watchdog:
         if self._stopped or self.worker is None:
             return []
         if not self.worker.is_alive():
-            return self._restart()
+            return self._restart(THREAD_DIED)
         progress = self.buffer.progress()
+        if self._hung(progress):
+            self.worker.abandon()
+            return self._restart(TRAINER_HUNG)
         if progress.state in (TrainerState.IDLE, TrainerState.TRAINING, TrainerState.PAUSED):
             self._healthy = True
             self._failed_restarts = 0
@@ -92,6 +98,15 @@ class Watchdog:
                 return []  # the thread is ending: the next check restarts it
             return self._roll_back(progress)
         return []
+
+    def _hung(self, progress: Progress) -> bool:
+        """Training, yet no progress update (every batch makes one) for ``hang_s``."""
+        now = self._clock()
+        if progress is not self._progress_seen[0]:  # every update is a new Progress object
+            self._progress_seen = (progress, now)
+            return False
+        return (progress.state is TrainerState.TRAINING
+                and now - self._progress_seen[1] > self.hang_s)
 
     def last_good(self) -> Path:
         """The newest checkpoint known to be complete: the last good round, else pristine."""
@@ -130,7 +145,7 @@ class Watchdog:
         self.buffer.send(Command(CommandKind.LOAD, target))
         return [self._record(progress.error or progress.message or "trainer error", target)]
 
-    def _restart(self) -> list[dict[str, Any]]:
+    def _restart(self, reason: str) -> list[dict[str, Any]]:
         now = self._clock()
         if now < self._next_restart:
             return []
@@ -145,9 +160,10 @@ class Watchdog:
         self.worker.checkpoint = target
         self._healthy = False
         self._loading = None
+        self._progress_seen = (None, 0.0)
         self._handled_error = self.buffer.progress()
         self.worker.start()
-        return [self._record(THREAD_DIED, target)]
+        return [self._record(reason, target)]
 
     def _forget_good(self) -> None:
         for path in (self._good, self._pending):

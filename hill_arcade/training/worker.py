@@ -55,6 +55,15 @@ class TrainerWorker:
     def is_alive(self) -> bool:
         return self._thread.is_alive()
 
+    def abandon(self) -> None:
+        """Give up on a hung thread (it cannot be killed): it is asked to stop and, should it
+        ever wake up, writes only to a private buffer and reports to no one."""
+        self._stop.set()
+        if self.trainer is not None:
+            self.trainer.stop()
+        self.buffer = SharedBuffer()
+        self.on_event = lambda event: None
+
     # thread body ------------------------------------------------------------------------
     def _main(self) -> None:
         try:
