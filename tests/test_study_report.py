@@ -149,3 +149,20 @@ def test_report_command_writes_figure_and_summary(tmp_path, capsys):
     assert any(r["scenario"] == "cifar10" for r in rows)
     assert main(["report", str(dirs[0]), "--baseline", "nonsense"]) == 2
     assert "--baseline: expected SCENARIO=PATH" in capsys.readouterr().err
+
+
+def test_legend_lists_only_what_is_drawn(tmp_path):
+    """Without a baseline there is no baseline curve, so no baseline legend entry either."""
+    sessions = load_sessions(make_sessions(tmp_path / "study"))
+
+    def legend_colours(baseline):
+        out = tmp_path / "legend.png"
+        info = render_figure(sessions, "cifar10", baseline, POINTS, out, size=(900, 500))
+        img = pygame.image.load(str(out))
+        right = info.area.left + info.area.width
+        return {tuple(img.get_at((x, y)))[:3] for x in range(right + 16, right + 42)
+                for y in range(info.area.top, info.area.top + 200)}
+
+    assert BASELINE in legend_colours(BASE)
+    without = legend_colours(None)
+    assert BASELINE not in without and {PRETRAIN, BEST, WORST} <= without

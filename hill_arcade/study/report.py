@@ -252,14 +252,18 @@ def render_figure(sessions: Sequence[SessionData], scenario: str,
     ylabel = pygame.transform.rotate(font.render("validation accuracy", True, BLACK), 90)
     surface.blit(ylabel, (8, area.top + (area.height - ylabel.get_height()) // 2))
 
-    entries = [(PRETRAIN, "pretraining", 3), (BASELINE, "baseline", 3)]
+    entries = [(PRETRAIN, "pretraining", 3)]
+    if any(e >= pretrain_end for e, _ in base):  # only what the figure draws is listed
+        entries.append((BASELINE, "baseline", 3))
     if best is not None:
         entries.append((BEST, f"best ({best})", 3))
     if worst is not None and worst != best:
         entries.append((WORST, f"worst ({worst})", 3))
     if len(curves) > 2:
         entries.append((PARTICIPANT, "participants", 1))
-    entries += [(BAND, "best-worst range", 10), (INTERACTION, "interaction point", 2)]
+    if best is not None and worst is not None and best != worst:
+        entries.append((BAND, "best-worst range", 10))
+    entries.append((INTERACTION, "interaction point", 2))
     lx, ly = right + 16, area.top + 4
     for color, text, lw in entries:
         if color == INTERACTION:
