@@ -83,3 +83,17 @@ def test_help_overlay_repaints_whole_frames_and_closing_it_restores_the_view(mak
     pilot.press(pygame.K_ESCAPE)
     pilot.step()
     np.testing.assert_array_equal(_view_pixels(app), before)
+
+
+def test_a_cross_at_the_view_edge_never_paints_over_the_panel(make_app):
+    app, pilot = make_app()
+    play = pilot.play
+    x, y = pilot.cross_screen(2)
+    pilot.drag((x, y), (play.view_rect.left + 3, y), steps=4)  # half the cross is off-view
+    x, y = EMPTY
+    pilot.path_drag([(x, y), (x + 200, y), (x + 200, y + 150), (x, y + 150), (x, y)],
+                    mod=pygame.KMOD_LSHIFT)  # a lasso: the cached layer plus crosses per frame
+    pilot.step(2)
+    incremental = pygame.surfarray.array3d(app.screen)
+    app.redraw()
+    np.testing.assert_array_equal(incremental, pygame.surfarray.array3d(app.screen))

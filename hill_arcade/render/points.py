@@ -89,7 +89,7 @@ class PointLayer:
         self._sprites: dict[int, pygame.Surface] = {}
         self._ring = colour_keyed(make_ring())
         self._cache: pygame.Surface | None = None
-        self.key: tuple | None = None  # what the cached layer shows
+        self._cache_key: tuple | None = None  # what the cached layer shows
         self._drawn_box: pygame.Rect | None = None  # sprites' extent after a direct draw
         self._last_key: tuple | None = None  # what the last draw() showed
         self._labels: np.ndarray | None = None  # labels the sprite lists below belong to
@@ -118,9 +118,8 @@ class PointLayer:
         rect = pygame.Rect(rect)
         full_key = (key, tuple(rect))
         drawn_box, self._drawn_box = self._drawn_box, None
-        if self._cache is not None and self.key == full_key:
-            target.blit(self._cache, rect)
-            blit_crosses(target, crosses, active)
+        if self._cache is not None and self._cache_key == full_key:
+            self._blit_cache(target, rect, crosses, active)
             return
         moving, self._last_key = full_key != self._last_key, full_key
         if moving and target.get_rect().contains(rect):
@@ -136,9 +135,17 @@ class PointLayer:
             self._cache = pygame.Surface(rect.size)
         self._cache.fill(BACKGROUND)
         self._render(self._cache, rect, screen, labels, wrong, selected)
-        self.key = full_key
+        self._cache_key = full_key
+        self._blit_cache(target, rect, crosses, active)
+
+    def _blit_cache(self, target: pygame.Surface, rect: pygame.Rect, crosses: np.ndarray | None,
+                    active: frozenset[int]) -> None:
+        assert self._cache is not None
         target.blit(self._cache, rect)
+        prev_clip = target.get_clip()
+        target.set_clip(rect)  # a cross near the edge must not spill onto the panels
         blit_crosses(target, crosses, active)
+        target.set_clip(prev_clip)
 
     def _render(self, surf: pygame.Surface, rect: pygame.Rect, screen: np.ndarray,
                 labels: np.ndarray, wrong: np.ndarray, selected: np.ndarray | None) -> None:
