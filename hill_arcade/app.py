@@ -166,21 +166,27 @@ class App:
     def _draw(self) -> None:
         """Draw the visible scenes; present only what changed.
 
-        The window surface keeps its pixels between frames, so a lone ``retained`` scene
-        redraws just the regions whose content changed and reports them with :meth:`damage`;
+        The window surface keeps its pixels between frames, so when every visible scene is
+        ``retained`` each redraws just the regions whose content changed and reports them with
+        :meth:`damage` (an overlay also redraws itself where a scene below reported damage);
         a frame where nothing changed costs no drawing at all, which leaves the GIL (and the
         CPU) to the trainer thread. Any other stack, a new scene, a resize or an expose event
         repaints everything.
         """
         self.screen = pygame.display.get_surface()
         start = max((i for i, s in enumerate(self.stack) if s.opaque), default=0)
-        drawn = (*self.stack[start:], self.screen, self.screen.get_size())
-        self.repaint_all = (self._force_repaint or drawn != self._drawn or len(drawn) != 3
-                            or not self.stack[start].retained)
+        shown = self.stack[start:]
+        drawn = (*shown, self.screen, self.screen.get_size())
+        self.repaint_all = (self._force_repaint or drawn != self._drawn
+                            or not all(s.retained for s in shown))
         self._drawn, self._force_repaint = drawn, False
         self._damage = []
-        for scene in self.stack[start:]:
+        for scene in shown:
             scene.draw(self.screen)
+        if self._force_repaint and not self.repaint_all:  # asked for by a scene mid-frame
+            self.repaint_all, self._force_repaint, self._damage = True, False, []
+            for scene in shown:
+                scene.draw(self.screen)
         if self.repaint_all:
             pygame.display.flip()
             self.presented = [self.screen.get_rect()]
@@ -198,8 +204,12 @@ class App:
         """Mark a screen region redrawn this frame (retained scenes call this)."""
         self._damage.append(pygame.Rect(rect))
 
+    def damaged(self, rect: pygame.Rect) -> bool:
+        """True if a region redrawn so far this frame overlaps ``rect`` (for overlays)."""
+        return pygame.Rect(rect).collidelist(self._damage) >= 0
+
     def invalidate(self) -> None:
-        """Repaint the whole window next frame."""
+        """Repaint the whole window: next frame, or this one if called while drawing."""
         self._force_repaint = True
 
     def _maybe_start_play(self) -> None:

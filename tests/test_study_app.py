@@ -295,3 +295,43 @@ def test_scenario_time_limit_ends_scenario(study_scene, tmp_path):
     session.close()
     types = [e["type"] for e in check_seq(session.folder)]
     assert "time_limit" in types and "scenario_ended_early" in types
+
+
+def test_study_frames_redraw_only_what_changed(study_scene, pretrained, tmp_path):
+    """The status bar over the play view keeps the retained drawing: frames match full
+    repaints through a round, and a quiet frame presents nothing."""
+    import numpy as np
+
+    from hill_arcade.testing import Pilot
+
+    session = new_session(tmp_path)
+    app = make_runner(session, study_scene, pretrained, tmp_path).open()
+    pilot = Pilot(app)
+    frames = [0]
+
+    def view_pixels():
+        rect = app.play.view_rect
+        return pygame.surfarray.array3d(app.screen)[rect.left:rect.right, rect.top:rect.bottom]
+
+    def compare():
+        frames[0] += 1
+        if app.play is None or frames[0] % 3:
+            return
+        incremental = view_pixels()
+        app.redraw()
+        np.testing.assert_array_equal(incremental, view_pixels())
+
+    pilot.after_frame.append(compare)
+    try:
+        play_round(app, pilot)
+        controller = app.log.on_event.__self__
+        pilot.wait_until(lambda: controller.stage == "interact" and app.play.tween_t >= 1.0, 30)
+        pilot.after_frame.clear()
+        pilot.step(3)
+        for _ in range(5):
+            pilot.step()
+            assert app.presented == []
+        assert frames[0] > 10
+    finally:
+        app.close()
+    session.close()
