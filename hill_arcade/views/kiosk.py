@@ -10,7 +10,8 @@ from hill_arcade.render.palette import INK
 from hill_arcade.render.scale import px
 from hill_arcade.scene import Scene
 from hill_arcade.shared import Snapshot, TrainerState
-from hill_arcade.views.play import LEFT_W, PlayView
+from hill_arcade.views.play import PlayView
+from hill_arcade.views.play_draw import LEFT_W
 from hill_arcade.widgets.base import Button, Slider, rendered, text
 from hill_arcade.widgets.status import draw_progress
 
