@@ -83,7 +83,7 @@ class App:
         self.frame = 0
         self._last_dt = 1.0 / self.fps
         self.frame_times: deque[float] = deque(maxlen=10000)  # seconds of work per frame
-        # retained drawing: see _frame; scenes read repaint_all and report damage()
+        # retained drawing: see _draw; scenes read repaint_all and report damage()
         self.repaint_all = True
         self._force_repaint = False
         self._drawn: tuple = ()

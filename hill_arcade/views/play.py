@@ -55,6 +55,7 @@ class PlayView(PlayInput, PlayDrawing, Scene):
         self._legend: tuple[tuple, np.ndarray, pygame.Surface] | None = None
         self._scatter_inputs: tuple | None = None  # what the scatter was last drawn from
         self._scatter_drawn: tuple | None = None  # what the screen shows (retained drawing)
+        self._scatter_overlaid = False  # a lasso, banner or extras went over that drawing
         self._live_drawn: tuple | None = None
         self._live_at = 0.0  # monotonic time the live status was last drawn
         self._build_panel()

@@ -57,9 +57,10 @@ class PlayDrawing:
                        if d.kind == "lasso" and len(d.path) > 1)
         banner = (f"Training error: {progress.error or progress.message} - press enter to retry"
                   if progress.state == TrainerState.ERROR else None)
+        extras = self._scatter_extras()
+        selection = self.selection.tobytes()
         inputs = (self.snapshot.version, self.edits.version, t, self.camera.version, tuple(vr),
-                  self.selection.tobytes(), frozenset(active), lassos, banner,
-                  self._scatter_extras())
+                  selection, frozenset(active), lassos, banner, extras)
         if not repaint and inputs == self._scatter_inputs:
             return
         self._scatter_inputs = inputs
@@ -68,18 +69,17 @@ class PlayDrawing:
         crosses = self.cross_positions() if t >= 1.0 else np.round(
             self.camera.world_to_screen(class_means(pos, self.edits.labels, self.num_classes))
         ).astype(np.int64)
-        key = (screen.tobytes(), self.wrong.tobytes(), self.edits.labels.tobytes(),
-               self.selection.tobytes())
+        key = (screen.tobytes(), self.wrong.tobytes(), self.edits.labels.tobytes(), selection)
         drawn = (key, crosses.tobytes(), *inputs[4:])
         if not repaint and drawn == self._scatter_drawn:
             return
         # the view holds only the last layer draw unless overlays were drawn on it since
-        clean = not repaint and self._scatter_drawn is not None and not any(
-            self._scatter_drawn[-3:])
-        self._scatter_drawn = drawn
+        clean = not repaint and self._scatter_drawn is not None and not self._scatter_overlaid
+        overlaid = bool(lassos) or banner is not None or extras is not None
+        self._scatter_drawn, self._scatter_overlaid = drawn, overlaid
         self.layer.draw(surface, vr, screen, self.edits.labels, self.wrong, key,
                         self.selection, crosses, frozenset(active), clean)
-        if lassos or banner is not None or inputs[-1] is not None:
+        if overlaid:
             prev_clip = surface.get_clip()
             surface.set_clip(vr)
             for path in lassos:
@@ -130,7 +130,6 @@ class PlayDrawing:
         """Control panel and legend from off-screen surfaces, re-rendered on change only;
         the live status is drawn over the panel whenever it changes."""
         w, h = surface.get_size()
-        # the legend key holds the labels array itself (compared with ``is``): ids are reused
         key = (h, self._panel_key(progress))
         live = self._live_key(progress)
         if self._panel is None or self._panel[0] != key:
@@ -157,6 +156,7 @@ class PlayDrawing:
                 self.app.damage(rect)
         self._live_drawn = live
         assert self.edits is not None
+        # the legend key holds the labels array itself (compared with ``is``): ids are reused
         key = (h, self.class_names)
         labels = self.edits.labels
         if self._legend is None or self._legend[0] != key or self._legend[1] is not labels:
