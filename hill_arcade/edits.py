@@ -25,6 +25,27 @@ def class_means(points: np.ndarray, labels: np.ndarray, num_classes: int) -> np.
     return out
 
 
+def class_stats(points: np.ndarray, labels: np.ndarray,
+                num_classes: int) -> tuple[np.ndarray, np.ndarray]:
+    """Per-class (centers (C, 2), spreads (C,)) as float32; NaN for classes without points.
+
+    The spread is the mean distance of a class's points to its center. This is the one place
+    the UI, the kiosk, scripted participants and the round start compute HILL targets from
+    points; the training side only converts the result to tensors.
+    """
+    points = np.asarray(points, np.float64).reshape(-1, 2)
+    labels = np.asarray(labels).reshape(-1)
+    centers = class_means(points, labels, num_classes)
+    counts = np.bincount(labels, minlength=num_classes)[:num_classes]
+    spreads = np.full(num_classes, np.nan)
+    if len(labels):
+        dist = np.linalg.norm(points - centers[labels], axis=1)
+        sums = np.bincount(labels, dist, num_classes)[:num_classes]
+        present = counts > 0
+        spreads[present] = sums[present] / counts[present]
+    return centers.astype(np.float32), spreads.astype(np.float32)
+
+
 @dataclass
 class Edit:
     """One undoable command: positions of ``indices`` go from ``before`` to ``after``."""

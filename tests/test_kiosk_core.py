@@ -12,8 +12,9 @@ import pytest
 
 from hill_arcade.config import DisplayConfig, SceneConfig
 from hill_arcade.data import load_dataset
+from hill_arcade.edits import class_stats
 from hill_arcade.errors import ConfigError
-from hill_arcade.kiosk.attract import AttractScript, apply_move, class_centers
+from hill_arcade.kiosk.attract import AttractScript, apply_move
 from hill_arcade.kiosk.chord import AdminChord, is_blocked_quit
 from hill_arcade.kiosk.idle import IdleAction, IdleMachine, IdleState
 from hill_arcade.kiosk.watchdog import THREAD_DIED, TRAINER_HUNG, Watchdog
@@ -90,7 +91,7 @@ def test_exit_attempts_are_blocked() -> None:
 
 
 def mean_pairwise(points: np.ndarray, labels: np.ndarray, num_classes: int) -> float:
-    centers, _ = class_centers(points, labels, num_classes)
+    centers, _ = class_stats(points, labels, num_classes)
     d = np.linalg.norm(centers[:, None] - centers[None], axis=2)
     return float(d[np.triu_indices(num_classes, 1)].mean())
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from hill_arcade.edits import class_means
+from hill_arcade.edits import class_stats
 
 SPREAD_GAP = 3.0  # neighbouring slots are at least this many class spreads apart
 EXPAND = 1.25  # the circle is at least this much wider than the current layout
@@ -24,21 +24,6 @@ class DemoMove:
 
     class_id: int
     delta: np.ndarray  # (2,) float32
-
-
-def class_centers(points: np.ndarray, labels: np.ndarray, num_classes: int
-                  ) -> tuple[np.ndarray, np.ndarray]:
-    """Per-class (centers (C, 2), spreads (C,)); NaN for classes without points."""
-    points = np.asarray(points, np.float64).reshape(-1, 2)
-    labels = np.asarray(labels).reshape(-1)
-    counts = np.bincount(labels, minlength=num_classes)[:num_classes].astype(np.float64)
-    centers = class_means(points, labels, num_classes)
-    spreads = np.full(num_classes, np.nan)
-    present = counts > 0
-    dist = np.linalg.norm(points - np.nan_to_num(centers)[labels], axis=1)
-    dsum = np.bincount(labels, weights=dist, minlength=num_classes)[:num_classes]
-    spreads[present] = dsum[present] / counts[present]
-    return centers, spreads
 
 
 def apply_move(points: np.ndarray, labels: np.ndarray, move: DemoMove) -> np.ndarray:
@@ -96,7 +81,7 @@ class AttractScript:
         way to the class's slot.
         """
         goals = self.plan(points, labels)
-        centers, _ = class_centers(points, labels, self.num_classes)
+        centers, _ = class_stats(points, labels, self.num_classes)
         offsets = goals - centers
         distance = np.linalg.norm(offsets, axis=1)
         scale = self._radius_scale(goals)
@@ -115,7 +100,7 @@ class AttractScript:
 
     # planning ---------------------------------------------------------------------------
     def _plan(self, points: np.ndarray, labels: np.ndarray) -> np.ndarray:
-        centers, spreads = class_centers(points, labels, self.num_classes)
+        centers, spreads = class_stats(points, labels, self.num_classes)
         present = np.flatnonzero(np.isfinite(centers).all(axis=1))
         goals = np.full((self.num_classes, 2), np.nan)
         if present.size == 0:
