@@ -32,8 +32,10 @@ FRAMES = 120
 class _BusyWorker:
     """A FakeWorker for the app's display set plus a real digits trainer running rounds."""
 
-    def __init__(self, scene: SceneConfig, buffer: SharedBuffer, on_event=None,  # noqa: ANN001
-                 n_points: int = 2000, train: bool = True) -> None:
+    checkpoint = None
+
+    def __init__(self, scene: SceneConfig, buffer: SharedBuffer, n_points: int = 2000,
+                 train: bool = True) -> None:
         self.fake = FakeWorker(scene, buffer, per_class=n_points // 10, wrong_fraction=0.05)
         self.real = None
         if train:
@@ -71,8 +73,8 @@ def _measure(n: int, train: bool, log_dir: Path) -> tuple[tuple[float, float], .
     scene = SceneConfig(ui=UiConfig(width=1280, height=800))
     workers: list[_BusyWorker] = []
 
-    def factory(cfg, buffer, on_event=None):  # noqa: ANN001
-        workers.append(_BusyWorker(cfg, buffer, on_event, n_points=n, train=train))
+    def factory(cfg, buffer, checkpoint=None):  # noqa: ANN001
+        workers.append(_BusyWorker(cfg, buffer, n_points=n, train=train))
         return workers[-1]
 
     app = App(scene, log_dir=log_dir, headless=True, worker_factory=factory)

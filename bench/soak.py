@@ -53,10 +53,10 @@ class Soak:
                             state_dir=workdir / "state", restart_backoff_s=0.0)
         self.script = AttractScript(10, seed=0, moves_per_round=MOVES_PER_CYCLE)
         self.rounds = 0
-        self.worker_events: list[dict] = []  # appended on the training thread
+        self.worker_events: list[dict] = []  # drained from the buffer, as the UI thread does
 
     def make_worker(self) -> TrainerWorker:
-        return TrainerWorker(self.scene, self.buffer, on_event=self.worker_events.append,
+        return TrainerWorker(self.scene, self.buffer,
                              trainer_factory=lambda s: Trainer(s, load_dataset(s.dataset, 0),
                                                                device="cpu"))
 
@@ -64,6 +64,7 @@ class Soak:
         end = time.monotonic() + TIMEOUT_S
         while time.monotonic() < end:
             self.dog.check()
+            self.worker_events += self.buffer.take_events()
             if predicate():
                 return
             time.sleep(0.005)

@@ -92,7 +92,7 @@ def with_ui() -> tuple[float, int, float]:
         try:
             pilot.wait_until(lambda: app.play is not None, 120)
             for epochs in (1, EPOCHS):  # a warm-up round, then the measured one
-                app.play.epochs_per_round = epochs
+                app.session.set(epochs_per_round=epochs)
                 app.frame_times.clear()
                 start = app.buffer.latest().epoch
                 pilot.press(pygame.K_RETURN)

@@ -7,7 +7,6 @@ import os
 import sys
 import time
 from collections import deque
-from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -16,8 +15,16 @@ import pygame
 
 from hill_arcade.config import SceneConfig
 from hill_arcade.input import InputEvent, InputTranslator, Key
+from hill_arcade.mode import Mode
 from hill_arcade.render.scale import px, resolve_scale, set_ui_scale
 from hill_arcade.scene import Scene
+from hill_arcade.session import (
+    Settings,
+    TrainingSession,
+    Worker,
+    WorkerFactory,
+    default_worker_factory,
+)
 from hill_arcade.session_log import SessionLog, default_log_dir
 from hill_arcade.shared import SharedBuffer
 from hill_arcade.views.help import HelpView
@@ -27,10 +34,6 @@ from hill_arcade.views.play import PlayView
 
 _REPAINT_EVENTS = (pygame.VIDEOEXPOSE, pygame.WINDOWEXPOSED, pygame.WINDOWRESTORED,
                    pygame.WINDOWMAXIMIZED, pygame.WINDOWSHOWN)
-
-# (scene_cfg, buffer, on_event=..., [checkpoint=...]) -> object with start/stop/is_alive
-WorkerFactory = Callable[..., Any]
-
 
 def keep_triton_out() -> None:
     """Stop torch from importing triton in this process.
@@ -43,21 +46,14 @@ def keep_triton_out() -> None:
         sys.modules["triton"] = None  # type: ignore[assignment]  # makes `import triton` fail
 
 
-def default_worker_factory(scene: SceneConfig, buffer: SharedBuffer,
-                           on_event: Callable[[dict], None],
-                           checkpoint: Path | None = None) -> Any:
-    """The real background trainer (imported lazily: torch is slow to import)."""
-    from hill_arcade.training.worker import TrainerWorker
-
-    return TrainerWorker(scene, buffer, checkpoint=checkpoint, on_event=on_event)
-
-
 class App:
-    """Owns the window, the clock, the scene stack, the session log and the trainer worker."""
+    """Owns the window, the clock, the scene stack, the log and one training session; a
+    :class:`~hill_arcade.mode.Mode` adds kiosk or study behaviour through its hooks."""
 
     def __init__(self, scene_cfg: SceneConfig, *, log_dir: Path | None = None,
                  headless: bool = False, worker_factory: WorkerFactory | None = None,
-                 checkpoint: Path | None = None, fullscreen: bool = False) -> None:
+                 checkpoint: Path | None = None, fullscreen: bool = False,
+                 mode: Mode | None = None, log: Any = None) -> None:
         if headless:
             os.environ.setdefault("SDL_VIDEODRIVER", "dummy")
             os.environ.setdefault("SDL_AUDIODRIVER", "dummy")
@@ -90,31 +86,51 @@ class App:
         self._damage: list[pygame.Rect] = []
         self.presented: list[pygame.Rect] = []  # window regions the last frame updated
         self.translator = InputTranslator()
-        self.log = SessionLog(Path(log_dir) if log_dir is not None else default_log_dir())
+        self.log = log if log is not None else SessionLog(
+            Path(log_dir) if log_dir is not None else default_log_dir())
         self.log_dir = self.log.dir
-        self.buffer = SharedBuffer(scene_cfg.hill.alpha, scene_cfg.hill.lam)
+        self.mode = mode or Mode()
         self.stack: list[Scene] = [LoadingView(self)]
         self.play: PlayView | None = None
-        self.log.write("session_start", scene=scene_cfg.name, source=scene_cfg.source)
+        self.log.write("session_start", scene=scene_cfg.name, source=scene_cfg.source,
+                       mode=self.mode.name)
         self.worker_factory = worker_factory or default_worker_factory
-        extra = {"checkpoint": Path(checkpoint)} if checkpoint is not None else {}
-        self.worker = self.worker_factory(scene_cfg, self.buffer,
-                                          on_event=self._on_worker_event, **extra)
-        self.worker.start()
+        self.mode.attach(self)
+        self.session = self._new_session(scene_cfg, checkpoint)
+        self.session.start()
 
-    def switch_scene(self, scene_cfg: SceneConfig) -> None:
-        """Stop the worker and restart loading with ``scene_cfg`` (fresh buffer and worker)."""
-        self.worker.stop()
+    def _new_session(self, scene_cfg: SceneConfig, checkpoint: Path | None) -> TrainingSession:
+        def factory(scene: SceneConfig, buffer: SharedBuffer, ckpt: Path | None) -> Worker:
+            return (self.mode.make_worker(scene, buffer, ckpt)
+                    or self.worker_factory(scene, buffer, ckpt))
+
+        settings = Settings.from_scene(scene_cfg, **self.mode.settings_overrides(scene_cfg))
+        session = TrainingSession(scene_cfg, self.log, factory, settings=settings,
+                                  checkpoint=None if checkpoint is None else Path(checkpoint))
+        session.lock(*self.mode.locked_settings)
+        return session
+
+    @property
+    def buffer(self) -> SharedBuffer:
+        """The current session's exchange with its trainer."""
+        return self.session.buffer
+
+    @property
+    def worker(self) -> Worker:
+        return self.session.worker
+
+    def switch_scene(self, scene_cfg: SceneConfig, checkpoint: Path | None = None) -> None:
+        """Stop the session and restart loading with ``scene_cfg`` (a fresh session)."""
+        self.session.stop()
         self.log.write("scene_switch", old=self.scene_cfg.name, new=scene_cfg.name,
                        source=scene_cfg.source)
         gc.unfreeze()
         self.scene_cfg = scene_cfg
-        self.buffer = SharedBuffer(scene_cfg.hill.alpha, scene_cfg.hill.lam)
         self.play = None
         self.stack = [LoadingView(self)]
         pygame.display.set_caption(f"HILL arcade - {scene_cfg.name}")
-        self.worker = self.worker_factory(scene_cfg, self.buffer, on_event=self._on_worker_event)
-        self.worker.start()
+        self.session = self._new_session(scene_cfg, checkpoint)
+        self.session.start()
 
     # scene stack -----------------------------------------------------------------------
     @property
@@ -126,10 +142,6 @@ class App:
 
     def pop(self) -> Scene | None:
         return self.stack.pop() if len(self.stack) > 1 else None
-
-    # worker events (trainer thread) ----------------------------------------------------
-    def _on_worker_event(self, event: dict[str, Any]) -> None:
-        self.log.event(event)
 
     # loop ------------------------------------------------------------------------------
     def run(self) -> None:
@@ -153,8 +165,10 @@ class App:
             self._dispatch(event)
         # headless runs are deterministic (one nominal frame per step); live runs use real time
         dt = 1.0 / self.fps if self.headless else min(0.1, max(self._last_dt, 1e-3))
+        for event in self.session.poll():
+            self.mode.on_event(event)
         self._maybe_start_play()
-        self.tick()
+        self.mode.on_frame(dt)
         for scene in list(self.stack):
             scene.update(dt)
         self._draw()
@@ -218,22 +232,12 @@ class App:
         snap = self.buffer.latest()
         if snap is None:
             return
-        self.play = self.play_view_class(self, snap)
+        self.play = (self.mode.play_view_class or PlayView)(self, snap)
         gc.freeze()  # long-lived startup objects (torch, data) leave the GC's full scans
         self.stack = [self.play] + [s for s in self.stack if not isinstance(s, LoadingView)]
 
-    # hooks for subclasses (kiosk mode) --------------------------------------------------
-    play_view_class: type[PlayView] = PlayView
-
-    def tick(self) -> None:
-        """Called once per frame before the scenes update (default: nothing)."""
-
-    def filter_event(self, event: pygame.event.Event) -> bool:
-        """False swallows a raw SDL event before the app handles it (default: keep all)."""
-        return True
-
     def _dispatch(self, event: pygame.event.Event) -> None:
-        if not self.filter_event(event):
+        if not self.mode.filter_event(event):
             return
         if event.type == pygame.QUIT:
             self.running = False
@@ -252,7 +256,7 @@ class App:
             self._global(typed)
 
     def _global(self, event: InputEvent) -> None:
-        if not isinstance(event, Key):
+        if not isinstance(event, Key) or self.mode.on_key(event):
             return
         if event.key == pygame.K_ESCAPE:
             self.running = False
@@ -262,7 +266,8 @@ class App:
             self.screenshot()
         elif event.key == pygame.K_h:
             self.push(HelpView(self))
-        elif event.key == pygame.K_p and isinstance(self.top, (PlayView, LoadingView)):
+        elif (event.key == pygame.K_p and self.mode.allow_scene_picker
+              and isinstance(self.top, (PlayView, LoadingView))):
             self.push(PickerView(self))
 
     def toggle_fullscreen(self) -> None:
@@ -290,7 +295,8 @@ class App:
         self.running = False
         gc.unfreeze()
         try:
-            self.worker.stop()
+            self.mode.on_close()
+            self.session.stop()
         finally:
             self.log.write("session_end", frames=self.frame)
             self.log.close()

@@ -1,7 +1,10 @@
 """The one place where the render loop and the training thread meet.
 
 Trainer -> UI: immutable, versioned :class:`Snapshot` objects (numpy arrays the trainer never
-touches again). UI -> trainer: :class:`Targets`, α, λ and :class:`Command` messages.
+touches again), :class:`Progress` and event dicts (epoch metrics, round ends, errors) that the
+UI thread drains once per frame with :meth:`SharedBuffer.take_events`, so no UI, kiosk or
+study code ever runs on the trainer thread. UI -> trainer: :class:`Targets`, α, λ, the
+learning rate and :class:`Command` messages.
 The lock is held only to swap a reference or append to a list, never while computing, so the
 UI never waits on training and training never waits on drawing.
 """
@@ -91,6 +94,7 @@ class SharedBuffer:
         self._lam = lam
         self._lr: float | None = None  # None: the optimizer keeps its own
         self._commands: list[Command] = []
+        self._events: list[dict[str, Any]] = []
         self._wakeup = threading.Event()
 
     # trainer -> UI -----------------------------------------------------------------
@@ -111,6 +115,17 @@ class SharedBuffer:
     def progress(self) -> Progress:
         with self._lock:
             return self._progress
+
+    def push_event(self, event: dict[str, Any]) -> None:
+        """Trainer: queue an event (``{"type": ..., ...}``) for the UI thread to log."""
+        with self._lock:
+            self._events.append(dict(event))
+
+    def take_events(self) -> list[dict[str, Any]]:
+        """UI: every queued event, oldest first (called once per frame)."""
+        with self._lock:
+            events, self._events = self._events, []
+        return events
 
     # UI -> trainer -----------------------------------------------------------------
     def set_targets(self, targets: Targets | None) -> None:

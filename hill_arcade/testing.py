@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import json
+import os
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -12,6 +14,7 @@ from typing import Any
 import numpy as np
 import pygame
 
+from hill_arcade.edits import class_stats
 from hill_arcade.shared import Command, CommandKind, SharedBuffer, Snapshot, TrainerState
 
 Point = tuple[float, float]
@@ -24,6 +27,31 @@ class Pilot:
         self.app = app
         # called after every frame the pilot steps (e.g. to check an invariant frame by frame)
         self.after_frame: list[Callable[[], None]] = []
+
+    def __enter__(self) -> Pilot:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        """Close the app (stops its training session and the log)."""
+        if self.app.running or self.app.session.worker.is_alive():
+            self.app.close()
+
+    # widgets ---------------------------------------------------------------------------
+    def widget(self, name: str) -> Any:
+        """The widget of the top view whose label (or ``name``) starts with ``name``."""
+        for scene in reversed(self.app.stack):
+            for w in getattr(scene, "widgets", ()):
+                label = getattr(w, "name", "") or getattr(w, "label", "")
+                label = label() if callable(label) else label
+                if str(label).lower().startswith(name.lower()):
+                    return w
+        raise LookupError(f"no widget named {name!r} on screen")
+
+    def click_widget(self, name: str, part: str = "") -> None:
+        """Click a widget by name; ``part`` = "plus" / "minus" for a stepper's buttons."""
+        w = self.widget(name)
+        rect = getattr(w, part) if part else w.rect
+        self.click(*rect.center)
 
     # low level -------------------------------------------------------------------------
     @staticmethod
@@ -184,14 +212,19 @@ def _ipos(p: Point) -> tuple[int, int]:
 
 
 class FakeWorker:
-    """Model-free trainer stand-in: clustered 2D points; each epoch pulls them to the targets."""
+    """Model-free trainer stand-in: clustered 2D points; each epoch pulls them to the targets.
 
-    def __init__(self, scene: Any, buffer: SharedBuffer, checkpoint: Path | None = None,
-                 on_event: Callable[[dict], None] | None = None, *, num_classes: int = 10,
-                 per_class: int = 20, epoch_s: float = 0.02, batches: int = 4,
-                 wrong_fraction: float = 0.1, seed: int = 0, load_s: float = 0.0) -> None:
+    Implements the :class:`~hill_arcade.session.Worker` protocol like the real one: commands
+    through the buffer (RUN_ROUND, PAUSE/RESUME, SAVE, LOAD, REFRESH, STOP), events pushed to
+    the buffer for the UI thread, a checkpoint (its own small format) loaded at start.
+    """
+
+    def __init__(self, scene: Any, buffer: SharedBuffer, checkpoint: Path | None = None, *,
+                 num_classes: int = 10, per_class: int = 20, epoch_s: float = 0.02,
+                 batches: int = 4, wrong_fraction: float = 0.1, seed: int = 0,
+                 load_s: float = 0.0) -> None:
         self.buffer = buffer
-        self.on_event = on_event or (lambda e: None)
+        self.checkpoint = checkpoint
         self.num_classes, self.per_class = num_classes, per_class
         self.epoch_s, self.batches, self.load_s = epoch_s, batches, load_s
         self.fail_next = False
@@ -222,6 +255,9 @@ class FakeWorker:
     def is_alive(self) -> bool:
         return self._thread.is_alive()
 
+    def send(self, command: Command) -> None:
+        self.buffer.send(command)
+
     def _publish(self, metrics: dict[str, Any]) -> None:
         self.version += 1
         self.buffer.publish(Snapshot(
@@ -231,9 +267,13 @@ class FakeWorker:
 
     def _run(self) -> None:
         self.buffer.set_progress(state=TrainerState.LOADING, message="Loading fake data...")
-        time.sleep(self.load_s)
-        self._publish({"epoch": 0, "device": "fake"})
-        self.buffer.set_progress(state=TrainerState.IDLE, message="ready", device="fake")
+        if self._stop.wait(self.load_s):  # a slow load can still be stopped at once
+            return
+        if self.checkpoint is not None:
+            self._load(Path(self.checkpoint))
+        self._publish(self.history[-1] if self.history else {"epoch": 0, "device": "fake"})
+        self.buffer.set_progress(state=TrainerState.IDLE, message="ready", device="fake",
+                                 epoch=self.epoch)
         while not self._stop.is_set():
             if not self.buffer.wait_for_command(0.05):
                 continue
@@ -244,12 +284,37 @@ class FakeWorker:
                     self._round(int(cmd.arg or 1))
                 elif cmd.kind == CommandKind.REFRESH:
                     self._publish(self.history[-1] if self.history else {"epoch": 0})
+                elif cmd.kind == CommandKind.SAVE:
+                    self._save(Path(cmd.arg))
+                elif cmd.kind == CommandKind.LOAD:
+                    self._load(Path(cmd.arg))
+                    self._publish(self.history[-1] if self.history else {"epoch": 0})
+                    self.buffer.set_progress(state=TrainerState.IDLE, epoch=self.epoch,
+                                             error=None)
+
+    def _save(self, path: Path) -> None:
+        """Epoch, points and history, written atomically (the study waits for the file)."""
+        tmp = path.with_name(path.name + ".tmp")
+        with open(tmp, "wb") as f:
+            np.savez(f, epoch=self.epoch, points=self.points,
+                     history=np.array(json.dumps(self.history)))
+        os.replace(tmp, path)
+
+    def _load(self, path: Path) -> None:
+        try:
+            with np.load(path) as data:
+                self.epoch = int(data["epoch"])
+                self.points = data["points"].astype(np.float32)
+                self.history = list(json.loads(str(data["history"])))
+        except (OSError, ValueError, KeyError) as exc:  # e.g. a real torch checkpoint
+            self.buffer.push_event({"type": "load_skipped", "path": str(path),
+                                    "reason": type(exc).__name__})
 
     def _round(self, epochs: int) -> None:
         if self.fail_next:
             self.fail_next = False
             self.buffer.set_progress(state=TrainerState.ERROR, error="fake failure")
-            self.on_event({"type": "error", "message": "fake failure"})
+            self.buffer.push_event({"type": "error", "message": "fake failure"})
             return
         for _ in range(epochs):
             self.buffer.set_progress(state=TrainerState.TRAINING, epoch=self.epoch + 1,
@@ -270,16 +335,15 @@ class FakeWorker:
                 self.buffer.set_progress(batch=b + 1)
             self._epoch()
         self.buffer.set_progress(state=TrainerState.IDLE)
+        self.buffer.push_event({"type": "round_end", "epoch": self.epoch})
 
     def _epoch(self) -> None:
-        from hill_arcade.training.loss import targets_from_points
-
         self.epoch += 1
         targets = self.buffer.targets()
         alpha, _ = self.buffer.weights()
         human = 0.0
         if targets is not None:
-            centers, spreads = targets_from_points(self.points, self.labels, self.num_classes)
+            centers, spreads = class_stats(self.points, self.labels, self.num_classes)
             ok = np.isfinite(targets.centers).all(1)
             diff = centers[ok] - targets.centers[ok]
             human = float((diff ** 2).sum(1).mean() + np.abs(spreads[ok] - targets.spreads[ok])
@@ -290,7 +354,8 @@ class FakeWorker:
         acc = float((self.predictions == self.labels).mean())
         metrics = {"epoch": self.epoch, "val_acc": min(1.0, acc + 0.01 * self.epoch),
                    "macro_f1": acc, "ce": 1.0 / self.epoch, "human": human,
+                   "human_active": targets is not None,
                    "per_class_acc": [acc] * self.num_classes, "device": "fake"}
         self.history.append(metrics)
         self._publish(metrics)
-        self.on_event({"type": "epoch", **metrics})
+        self.buffer.push_event({"type": "epoch", **metrics})

@@ -25,8 +25,8 @@ def make_app(tmp_path: Path):
              app_kwargs: dict | None = None, **fake_kwargs):
         scene = scene or SceneConfig()
         if worker_factory is None:
-            def worker_factory(cfg, buffer, on_event=None):
-                return FakeWorker(cfg, buffer, on_event=on_event, **fake_kwargs)
+            def worker_factory(cfg, buffer, checkpoint=None):
+                return FakeWorker(cfg, buffer, checkpoint, **fake_kwargs)
         app = (app_cls or App)(scene, log_dir=tmp_path / "log", headless=True,
                                worker_factory=worker_factory, **(app_kwargs or {}))
         apps.append(app)

@@ -24,7 +24,9 @@ def test_fourteen_classes_draw_with_legend_and_crosses(make_app):
 
 def test_loading_error_is_shown(make_app):
     class Broken:
-        def __init__(self, cfg, buffer, on_event=None):
+        checkpoint = None
+
+        def __init__(self, cfg, buffer, checkpoint=None):
             self.buffer = buffer
 
         def start(self):
@@ -68,9 +70,9 @@ def test_checkpoint_is_passed_to_the_worker_factory(make_app, tmp_path):
 
     seen = {}
 
-    def factory(cfg, buffer, on_event=None, **kwargs):
-        seen.update(kwargs)
-        return FakeWorker(cfg, buffer, on_event=on_event)
+    def factory(cfg, buffer, checkpoint=None):
+        seen.update(checkpoint=checkpoint)
+        return FakeWorker(cfg, buffer)
 
     from hill_arcade.app import App
     from hill_arcade.config import SceneConfig

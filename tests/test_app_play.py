@@ -88,7 +88,7 @@ def test_enter_without_edits_sends_no_targets_and_new_snapshot_clears_edits(make
     x, y = pilot.cross_screen(2)
     pilot.drag((x, y), (x + 20, y))
     assert play.edits.edited
-    app.play.epochs_per_round = 1
+    app.session.set(epochs_per_round=1)
     pilot.press(pygame.K_RETURN)
     v = play.snapshot.version
     pilot.wait_until(lambda: play.snapshot.version > v, 10)
@@ -266,7 +266,7 @@ def test_error_banner_and_retry(make_app):
     app, pilot = make_app()
     play = pilot.play
     app.worker.fail_next = True
-    play.epochs_per_round = 1
+    app.session.set(epochs_per_round=1)
     pilot.press(pygame.K_RETURN)
     pilot.wait_until(lambda: app.buffer.progress().state == TrainerState.ERROR, 5)
     pilot.step(2)
@@ -282,7 +282,7 @@ def test_error_banner_and_retry(make_app):
 def test_new_projection_waits_until_the_finger_lets_go(make_app):
     app, pilot = make_app(epoch_s=0.02)
     play = pilot.play
-    play.epochs_per_round = 50
+    app.session.set(epochs_per_round=50)
     pilot.press(pygame.K_RETURN)
     pilot.wait_until(lambda: app.buffer.progress().state == TrainerState.TRAINING, 10)
     x, y = pilot.cross_screen(6)

@@ -15,8 +15,8 @@ from hill_arcade.config import KioskConfig
 from hill_arcade.kiosk.app import (
     DEMO_MOVE_FRAMES,
     DEMO_MOVE_S,
-    KioskApp,
     add_parser,
+    kiosk_app,
     kiosk_worker_factory,
 )
 from hill_arcade.kiosk.idle import IdleState
@@ -39,7 +39,7 @@ def make_kiosk(make_app):
     def make(scene, fake: bool = False, clock=None):
         kwargs = {"windowed": True} | ({"clock": clock} if clock is not None else {})
         return make_app(worker_factory=None if fake else kiosk_worker_factory, scene=scene,
-                        app_cls=KioskApp, app_kwargs=kwargs)
+                        app_cls=kiosk_app, app_kwargs=kwargs)
 
     return make
 
@@ -50,13 +50,13 @@ def kiosk_scene(digits_scene):
     return dataclasses.replace(digits_scene, kiosk=kiosk)
 
 
-def idle_at_epoch(app: KioskApp, epoch: int) -> bool:
+def idle_at_epoch(app, epoch: int) -> bool:
     snap = app.buffer.latest()
     return (app.buffer.progress().state is TrainerState.IDLE and snap.epoch == epoch
             and app.play.snapshot.epoch == epoch)
 
 
-def events(app: KioskApp) -> list[dict]:
+def events(app) -> list[dict]:
     return [json.loads(line) for line in (app.log_dir / "events.jsonl").read_text().splitlines()]
 
 
@@ -84,7 +84,7 @@ def test_exit_attempts_are_swallowed_and_only_the_admin_chord_exits(make_kiosk) 
     pilot.step()
     assert pygame.mouse.get_visible()
     pilot.press(pygame.K_q, pygame.KMOD_LCTRL | pygame.KMOD_LSHIFT | pygame.KMOD_LALT)
-    assert not app.running and app.exit_reason == "admin_chord"
+    assert not app.running and app.mode.exit_reason == "admin_chord"
 
 
 def test_idle_attract_handover_and_auto_reset(make_kiosk, kiosk_scene) -> None:
@@ -93,7 +93,7 @@ def test_idle_attract_handover_and_auto_reset(make_kiosk, kiosk_scene) -> None:
     play = app.play
     assert isinstance(play, KioskPlayView) and play.epochs_per_round == 1
     assert min(play.train_button.rect.h, play.alpha_slider.rect.h) >= 48
-    pilot.wait_until(app.pristine.exists, 30)
+    pilot.wait_until(app.mode.pristine.exists, 30)
 
     # a visitor drags a class and trains one round from the big button
     x, y = pilot.cross_screen(0)
@@ -101,13 +101,13 @@ def test_idle_attract_handover_and_auto_reset(make_kiosk, kiosk_scene) -> None:
     assert play.edits.edited
     pilot.click(*play.train_button.rect.center)
     pilot.wait_until(lambda: idle_at_epoch(app, 1), 60)
-    pilot.wait_until(lambda: app.watchdog.last_good() != app.pristine, 30)
+    pilot.wait_until(lambda: app.mode.watchdog.last_good() != app.mode.pristine, 30)
 
     # nobody touches it: the attract demo runs under the overlay and edits via the play view
     assert not play.edits.edited
     clock.t += 46
     pilot.step(2)
-    assert app.state is IdleState.ATTRACT and app.overlay in app.stack
+    assert app.mode.state is IdleState.ATTRACT and app.mode.overlay in app.stack
     w, h = app.screen.get_size()
     assert pilot.pixel(w // 2, h // 2 - 62) == OVERLAY_BOX
     pilot.step(DEMO_MOVE_FRAMES + 2)
@@ -116,11 +116,11 @@ def test_idle_attract_handover_and_auto_reset(make_kiosk, kiosk_scene) -> None:
         clock.t += DEMO_MOVE_S
         pilot.step(DEMO_MOVE_FRAMES + 2)
     pilot.wait_until(lambda: idle_at_epoch(app, 2), 60)
-    assert app.state is IdleState.ATTRACT
+    assert app.mode.state is IdleState.ATTRACT
 
     # the first touch hands over: overlay gone, demo stops
     pilot.click(w // 2, h - 20)
-    assert app.state is IdleState.PLAY and app.overlay is None and app.stack == [play]
+    assert app.mode.state is IdleState.PLAY and app.mode.overlay is None and app.stack == [play]
     positions = play.edits.positions.copy()
     pilot.step(DEMO_MOVE_FRAMES + 2)
     assert np.array_equal(play.edits.positions, positions)
@@ -128,28 +128,28 @@ def test_idle_attract_handover_and_auto_reset(make_kiosk, kiosk_scene) -> None:
     # idle again past idle_reset_s: the pristine model comes back and the edits are cleared
     clock.t += 181
     pilot.step()
-    assert app.state is IdleState.ATTRACT
+    assert app.mode.state is IdleState.ATTRACT
     pilot.wait_until(lambda: idle_at_epoch(app, 0) and not play.edits.edited, 60)
-    assert app.watchdog.last_good() == app.pristine
+    assert app.mode.watchdog.last_good() == app.mode.pristine
     types = [e["type"] for e in events(app)]
     assert {"attract", "handover", "reset", "round_end"} <= set(types)
 
 
 def test_trainer_fault_is_recovered_without_stopping(make_kiosk, kiosk_scene) -> None:
     app, pilot = make_kiosk(kiosk_scene)
-    pilot.wait_until(app.pristine.exists, 30)
+    pilot.wait_until(app.mode.pristine.exists, 30)
     snap = app.buffer.latest()
     c = app.play.num_classes
     centers = np.nanmean(snap.points, axis=0)[None].repeat(c, 0)
     app.buffer.set_targets(Targets(centers, np.full(c, 3e38, np.float32)))
     app.buffer.send(Command(CommandKind.RUN_ROUND, 1))
-    pilot.wait_until(lambda: app.watchdog.recovered == 1 and idle_at_epoch(app, 0)
+    pilot.wait_until(lambda: app.mode.watchdog.recovered == 1 and idle_at_epoch(app, 0)
                      and app.buffer.progress().error is None, 60)
     assert app.running and app.play.note is not None
     recovered = [e for e in events(app) if e["type"] == "recovered"]
     assert len(recovered) == 1 and "NonFinite" in recovered[0]["reason"]
     pilot.step(3)
-    assert app.running and app.watchdog.recovered == 1
+    assert app.running and app.mode.watchdog.recovered == 1
 
 
 def test_cli_parser() -> None:

@@ -241,7 +241,7 @@ def test_watchdog_replaces_a_hung_trainer_and_ignores_it_afterwards(digits, tmp_
             return super().train_epoch()
 
     def make_worker() -> TrainerWorker:
-        workers.append(TrainerWorker(scene, buffer, on_event=log.append,
+        workers.append(TrainerWorker(scene, buffer,
                                      trainer_factory=lambda s: HangingTrainer(s, data, "cpu")))
         return workers[-1]
 
@@ -269,7 +269,7 @@ def test_watchdog_replaces_a_hung_trainer_and_ignores_it_afterwards(digits, tmp_
         assert wait_for(lambda: not workers[0].is_alive())
         assert buffer.latest().version == version and buffer.latest().epoch == 0
         assert idle()  # not the "stopped" the old thread reports on its way out
-        assert not [e for e in log if e.get("type") == "epoch"]
+        assert not [e for e in buffer.take_events() if e.get("type") == "epoch"]
         buffer.send(Command(CommandKind.RUN_ROUND, 1))  # the new worker is the one in charge
         assert wait_for(lambda: idle() and buffer.latest().epoch == 1, dog)
     finally:

@@ -46,7 +46,7 @@ def new_session(tmp_path: Path) -> StudySession:
 
 def play_round(app, pilot) -> None:
     """Edit (drag a class cross), start the round, wait for its checkpoint."""
-    controller = app.log.on_event.__self__  # the runner's ScenarioController
+    controller = app.mode.controller  # the runner's ScenarioController
     pilot.wait_until(lambda: app.play is not None and controller.stage == "interact", 60)
     pilot.step(2)
     point = controller.session.state.point_index
@@ -276,8 +276,8 @@ def test_scenario_time_limit_ends_scenario(study_scene, tmp_path):
     session = StudySession.create(tmp_path / "study", "P02", ["digits"],
                                   interaction_points=POINTS, clock=lambda: now[0])
 
-    def factory(cfg, buffer, on_event=None, checkpoint=None):
-        return FakeWorker(cfg, buffer, on_event=on_event)
+    def factory(cfg, buffer, checkpoint=None):
+        return FakeWorker(cfg, buffer)
 
     runner = StudyRunner(session, {"digits": scene}, {"digits": fake_ckpt}, headless=True,
                          worker_factory=factory, log_dir=tmp_path / "log", baseline=False)
@@ -324,7 +324,7 @@ def test_study_frames_redraw_only_what_changed(study_scene, pretrained, tmp_path
     pilot.after_frame.append(compare)
     try:
         play_round(app, pilot)
-        controller = app.log.on_event.__self__
+        controller = app.mode.controller
         pilot.wait_until(lambda: controller.stage == "interact" and app.play.tween_t >= 1.0, 30)
         pilot.after_frame.clear()
         pilot.step(3)

@@ -132,7 +132,7 @@ def test_worker_round_with_targets_and_recovery_from_nan(digits):
     scene, data = digits
     buffer = SharedBuffer()
     events: list[dict] = []
-    worker = TrainerWorker(scene, buffer, on_event=events.append,
+    worker = TrainerWorker(scene, buffer,
                            trainer_factory=lambda s: Trainer(s, data, device="cpu"))
     worker.start()
     try:
@@ -157,10 +157,12 @@ def test_worker_round_with_targets_and_recovery_from_nan(digits):
         assert wait_for(lambda: buffer.progress().state is TrainerState.ERROR)
         assert "NonFiniteLoss" in buffer.progress().error
         assert np.allclose(buffer.latest().points, good)
+        events += buffer.take_events()  # what the UI thread drains once per frame
         assert any(e["type"] == "error" for e in events)
         buffer.set_targets(None)  # retry works
         buffer.send(Command(CommandKind.RUN_ROUND, 1))
         assert wait_for(lambda: buffer.latest().epoch == 3)
+        events += buffer.take_events()
         assert [e["epoch"] for e in events if e["type"] == "epoch"] == [1, 2, 3]
     finally:
         worker.stop()

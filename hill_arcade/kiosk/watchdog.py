@@ -15,10 +15,12 @@ import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from hill_arcade.shared import Command, CommandKind, Progress, SharedBuffer, TrainerState
-from hill_arcade.training.worker import TrainerWorker
+
+if TYPE_CHECKING:
+    from hill_arcade.training.worker import TrainerWorker
 
 THREAD_DIED = "trainer thread died"
 TRAINER_HUNG = "trainer hung"
@@ -26,7 +28,13 @@ FAILED_TO_LOAD = "failed to load"  # TrainerWorker's message for a fatal error: 
 
 
 class Watchdog:
-    """Supervises one TrainerWorker at a time; counts and logs every recovered fault."""
+    """Supervises one TrainerWorker at a time; counts and logs every recovered fault.
+
+    It implements the :class:`~hill_arcade.session.Worker` protocol itself, so a kiosk's
+    training session drives it like any worker.
+    """
+
+    checkpoint: Path | None = None
 
     def __init__(self, make_worker: Callable[[], TrainerWorker], buffer: SharedBuffer,
                  pristine_checkpoint: Path, log: Callable[[dict[str, Any]], None],
@@ -65,17 +73,24 @@ class Watchdog:
         self.worker.start()
         return self.worker
 
-    def stop(self) -> None:
-        """Stop supervising and end the worker thread (at app exit)."""
+    def stop(self, timeout: float = 5.0) -> None:
+        """Stop supervising, end the worker thread and delete our own last-good files."""
         self._stopped = True
         if self.worker is not None:
-            self.worker.stop()
-
-    def close(self) -> None:
-        """Stop, and delete the last-good files if the watchdog made its own folder."""
-        self.stop()
+            self.worker.stop(timeout)
         if self._own_dir:
             shutil.rmtree(self.state_dir, ignore_errors=True)
+
+    def is_alive(self) -> bool:
+        """True while the supervised trainer thread runs."""
+        return self.worker is not None and self.worker.is_alive()
+
+    def send(self, command: Command) -> None:
+        self.buffer.send(command)
+
+    def close(self) -> None:
+        """Same as :meth:`stop` (kept for callers that own a watchdog outright)."""
+        self.stop()
 
     # checks -----------------------------------------------------------------------------
     def check(self) -> list[dict[str, Any]]:

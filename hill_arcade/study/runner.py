@@ -8,7 +8,6 @@ the questionnaire. Every event goes to the session's events.jsonl (fsynced per e
 from __future__ import annotations
 
 import argparse
-import queue
 import shutil
 import sys
 import tempfile
@@ -20,6 +19,8 @@ from hill_arcade.config import SceneConfig
 from hill_arcade.errors import HillError
 from hill_arcade.eventlog import read_csv
 from hill_arcade.input import InputEvent
+from hill_arcade.mode import Mode
+from hill_arcade.session_log import SessionLog, default_log_dir
 from hill_arcade.shared import Command, CommandKind
 from hill_arcade.study.session import StudySession, pretrained_checkpoint
 from hill_arcade.study.timing import (
@@ -35,7 +36,9 @@ BASELINE_CSV = "baseline_metrics.csv"
 # ---- logging ---------------------------------------------------------------------------
 
 class StudyLog:
-    """Stands in for `app.log`: writes to the App's log and to the session's events.jsonl."""
+    """The App's log in a study: writes to the app's own log and to the session's
+    events.jsonl (epochs also to metrics.csv), then tells the controller. Every write happens
+    on the UI thread (trainer events arrive through the session's per-frame poll)."""
 
     def __init__(self, inner: Any, session: StudySession, scenario: str,
                  on_event: Callable[[str, dict[str, Any]], None]) -> None:
@@ -47,20 +50,19 @@ class StudyLog:
         self.path = inner.path
 
     def write(self, type_: str, **fields: Any) -> None:
-        """Log to both files, then notify the controller."""
+        """Log to both files (an epoch's metrics also to metrics.csv), then notify."""
+        if type_ == "epoch" and fields.get("val_acc") is not None:
+            self.session.log_metrics(self.scenario, "hill", int(fields["epoch"]),
+                                     float(fields["val_acc"]), fields.get("ce"),
+                                     fields.get("train_loss"))
         self.inner.write(type_, **fields)
         self.session.log(type_, **{"scenario": self.scenario, **fields})
         self.on_event(type_, fields)
 
     def event(self, event: dict[str, Any]) -> None:
-        """A worker event (trainer thread): logged, epochs also go to metrics.csv."""
+        """Log an event dict that carries its own ``type``."""
         fields = dict(event)
-        type_ = str(fields.pop("type", "event"))
-        if type_ == "epoch" and fields.get("val_acc") is not None:
-            self.session.log_metrics(self.scenario, "hill", int(fields["epoch"]),
-                                     float(fields["val_acc"]), fields.get("ce"),
-                                     fields.get("train_loss"))
-        self.write(type_, **fields)
+        self.write(str(fields.pop("type", "event")), **fields)
 
     def close(self) -> None:
         self.inner.close()
@@ -68,39 +70,70 @@ class StudyLog:
 
 # ---- per-scenario controller -----------------------------------------------------------
 
+class StudyMode(Mode):
+    """Study hooks: the status bar, a locked round length, no scene picker."""
+
+    name = "study"
+    allow_scene_picker = False
+    locked_settings = frozenset({"epochs_per_round"})
+
+    def __init__(self, controller: ScenarioController) -> None:
+        self.controller = controller
+
+    def attach(self, app: Any) -> None:
+        from hill_arcade.views.study import StudyBar
+
+        app.push(StudyBar(app, self.controller))
+        self.controller.attach(app)  # a resumed questionnaire opens above the bar
+
+    def round_epochs(self, requested: int) -> int:
+        return self.controller.round_epochs(requested)
+
+
 class ScenarioController:
     """Drives one scenario in one App: rounds, checkpoints, time limits, questionnaire."""
 
-    def __init__(self, runner: StudyRunner, app: Any, scenario: str, stage: str) -> None:
+    def __init__(self, runner: StudyRunner, scene: SceneConfig, scenario: str,
+                 stage: str) -> None:
         self.runner = runner
-        self.app = app
+        self.app: Any = None
         self.session = runner.session
         self.scenario = scenario
         self.stage = stage  # interact | round | saving | questionnaire | done
-        self.events: queue.Queue[tuple[str, dict[str, Any]]] = queue.Queue()
+        self.events: list[tuple[str, dict[str, Any]]] = []
         self.target_epoch: int | None = None
         self.saving_path: Path | None = None
         self.announced = False
         self.limit_hit = False
         self.scenario_done = False
-        cfg = app.scene_cfg.study
         s = self.session.state
-        clock = self.session._clock
-        self.countdowns = [scenario_countdown(cfg, s.scenario_started_at or clock(), clock),
-                           session_countdown(cfg, s.started_at, clock)]
-        if stage == "questionnaire":
+        clock = self.session.clock
+        self.countdowns = [scenario_countdown(scene.study, s.scenario_started_at or clock(),
+                                              clock),
+                           session_countdown(scene.study, s.started_at, clock)]
+
+    def attach(self, app: Any) -> None:
+        """The scenario's App exists (its window and log)."""
+        self.app = app
+        if self.stage == "questionnaire":
             self.open_questionnaire()
 
-    # events from StudyLog (main or trainer thread) ------------------------------------
+    def round_epochs(self, requested: int) -> int:
+        """A round trains up to the next interaction point (the paper's schedule)."""
+        play = self.app.play if self.app is not None else None
+        if play is None or play.snapshot is None or self.stage != "interact":
+            return requested
+        s = self.session.state
+        start = s.interaction_points[min(s.point_index, len(s.interaction_points) - 1)]
+        return max(1, self.session.round_end_epoch() - max(int(play.snapshot.epoch), start))
+
+    # events from StudyLog (UI thread) ---------------------------------------------------
     def on_log(self, type_: str, fields: dict[str, Any]) -> None:
-        self.events.put((type_, fields))
+        self.events.append((type_, fields))
 
     def _drain(self) -> None:
-        while True:
-            try:
-                type_, fields = self.events.get_nowait()
-            except queue.Empty:
-                return
+        events, self.events = self.events, []
+        for type_, fields in events:
             if type_ == "round_start" and self.stage == "interact":
                 self.stage = "round"
                 self.target_epoch = self.session.round_end_epoch()
@@ -124,7 +157,6 @@ class ScenarioController:
             start = self.session.state.interaction_points[point]
             epoch = int(play.snapshot.epoch) if play.snapshot is not None else start
             target = self.session.round_end_epoch()
-            play.epochs_per_round = max(1, target - max(epoch, start))
             if not self.announced:
                 self.announced = True
                 self.session.log("interaction_point", scenario=self.scenario,
@@ -146,7 +178,7 @@ class ScenarioController:
 
     def _save(self, epoch: int) -> None:
         self.saving_path = self.session.checkpoint_path(self.scenario, epoch)
-        self.app.buffer.send(Command(CommandKind.SAVE, self.saving_path))
+        self.app.session.send(Command(CommandKind.SAVE, self.saving_path))
         self.stage = "saving"
 
     def _check_limits(self) -> None:
@@ -158,7 +190,7 @@ class ScenarioController:
         self.limit_hit = True
         self.session.log("time_limit", scenario=self.scenario, action=action, stage=self.stage)
         if action == "end_scenario" and self.stage == "round":
-            self.app.buffer.send(Command(CommandKind.PAUSE))
+            self.app.session.send(Command(CommandKind.PAUSE))
         if action == "end_scenario" or self.stage == "interact":
             self._end_if_needed()
             self.open_questionnaire()
@@ -248,7 +280,6 @@ class StudyRunner:
     def open(self) -> Any | None:
         """Open the App for where the session stands; None once it is finished."""
         from hill_arcade.app import App
-        from hill_arcade.views.study import StudyBar
 
         where = self.session.resume_point()
         if where.stage == "done" or where.scenario is None:
@@ -262,14 +293,13 @@ class StudyRunner:
             ensure_baseline(self.session, scenario, scene, Path(self.session.state.pretrained
                                                                  [scenario]))
         checkpoint = where.checkpoint
-        app = App(scene, log_dir=self.log_dir, headless=self.headless,
-                  worker_factory=self.worker_factory, checkpoint=checkpoint)
-        controller = ScenarioController(self, app, scenario, where.stage)
-        app.log = StudyLog(app.log, self.session, scenario, controller.on_log)
+        controller = ScenarioController(self, scene, scenario, where.stage)
+        log = StudyLog(SessionLog(self.log_dir or default_log_dir()), self.session, scenario,
+                       controller.on_log)
         self.session.log("scenario_opened", scenario=scenario, stage=where.stage,
                          point_index=where.point_index, checkpoint=checkpoint)
-        app.stack.insert(len(app.stack) if where.stage == "interact" else 1,
-                         StudyBar(app, controller))
+        app = App(scene, log=log, headless=self.headless, worker_factory=self.worker_factory,
+                  checkpoint=checkpoint, mode=StudyMode(controller))
         self.controller = controller
         return app
 

@@ -170,6 +170,11 @@ class StudySession:
         self._metrics: CsvAppender | None = None
         self._answers: CsvAppender | None = None
 
+    @property
+    def clock(self) -> Callable[[], float]:
+        """The session's time source (injected in tests)."""
+        return self._clock
+
     # ---- creation / resume -------------------------------------------------------------
 
     @classmethod

@@ -21,17 +21,16 @@ class TrainerWorker:
     """Loads data and model, then serves RUN_ROUND/PAUSE/RESUME/SAVE/LOAD/REFRESH/STOP.
 
     Errors (a NaN loss included) restore the weights from before the round, are reported
-    through `Progress.error` and `on_event`, and leave the worker ready for a retry.
+    through `Progress.error` and an ``error`` event, and leave the worker ready for a retry.
+    Events (epoch metrics, round ends, errors) go through the buffer; the UI thread logs them.
     """
 
     def __init__(self, scene: SceneConfig, buffer: SharedBuffer, checkpoint: Path | None = None,
-                 on_event: Callable[[dict[str, Any]], None] | None = None,
                  live_every: int | None = None,
                  trainer_factory: Callable[[SceneConfig], Trainer] | None = None) -> None:
         self.scene = scene
         self.buffer = buffer
         self.checkpoint = checkpoint
-        self.on_event = on_event or (lambda event: None)
         self.live_every = scene.ui.live_every if live_every is None else live_every
         self.trainer_factory = trainer_factory or _default_trainer
         self.trainer: Trainer | None = None
@@ -55,6 +54,13 @@ class TrainerWorker:
     def is_alive(self) -> bool:
         return self._thread.is_alive()
 
+    def send(self, command: Command) -> None:
+        """Queue a command for the thread (RUN_ROUND, PAUSE, SAVE, LOAD, ...)."""
+        self.buffer.send(command)
+
+    def _emit(self, event: dict[str, Any]) -> None:
+        self.buffer.push_event(event)
+
     def abandon(self) -> None:
         """Give up on a hung thread (it cannot be killed): it is asked to stop and, should it
         ever wake up, writes only to a private buffer and reports to no one."""
@@ -62,7 +68,6 @@ class TrainerWorker:
         if self.trainer is not None:
             self.trainer.stop()
         self.buffer = SharedBuffer()
-        self.on_event = lambda event: None
 
     # thread body ------------------------------------------------------------------------
     def _main(self) -> None:
@@ -136,7 +141,7 @@ class TrainerWorker:
             return
         self.buffer.set_progress(state=TrainerState.IDLE, round_epochs_left=0,
                                  epoch=trainer.epoch, message="round finished")
-        self.on_event({"type": "round_end", "epoch": trainer.epoch})
+        self._emit({"type": "round_end", "epoch": trainer.epoch})
 
     # hooks (training thread) ----------------------------------------------------------
     def _between_batches(self) -> None:
@@ -169,7 +174,7 @@ class TrainerWorker:
             trainer.model.train()
 
     def _on_epoch(self, metrics: dict[str, Any]) -> None:
-        self.on_event({"type": "epoch", **metrics})
+        self._emit({"type": "epoch", **metrics})
 
     # helpers --------------------------------------------------------------------------
     def publish(self, live: bool = False) -> None:
@@ -190,7 +195,7 @@ class TrainerWorker:
         message = f"{type(exc).__name__}: {exc}".splitlines()[0]
         self.buffer.set_progress(state=TrainerState.ERROR, error=message,
                                  message="failed to load" if fatal else "round failed")
-        self.on_event({"type": "error", "message": message, "fatal": fatal,
+        self._emit({"type": "error", "message": message, "fatal": fatal,
                        "traceback": traceback.format_exc(limit=8)})
 
 

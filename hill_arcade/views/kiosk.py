@@ -45,7 +45,6 @@ class KioskPlayView(PlayView):
 
     def __init__(self, app, snapshot: Snapshot) -> None:  # noqa: ANN001
         super().__init__(app, snapshot)
-        self.epochs_per_round = app.scene_cfg.kiosk.round_epochs
         self.note: tuple[str, float] | None = None  # (message, shown until: monotonic s)
 
     def _build_panel(self) -> None:

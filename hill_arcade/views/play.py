@@ -8,11 +8,12 @@ from typing import Any
 import numpy as np
 import pygame
 
-from hill_arcade.edits import Edit, EditState, class_means
+from hill_arcade.edits import Edit, EditState, class_means, class_stats
 from hill_arcade.render.camera import Camera
 from hill_arcade.render.points import DOT_RADIUS, PointLayer
 from hill_arcade.render.scale import px, scaled_rect
 from hill_arcade.scene import Scene
+from hill_arcade.session import LR_RANGE, Settings
 from hill_arcade.shared import Command, CommandKind, Snapshot, Targets, TrainerState
 from hill_arcade.views.play_draw import LEFT_W, LEGEND_W, TWEEN_S, PlayDrawing
 from hill_arcade.views.play_input import LR_FACTOR, Drag, PlayInput
@@ -20,7 +21,6 @@ from hill_arcade.widgets.base import Button, Slider, Stepper, Widget
 
 CROSS_HIT_PX = (16, 28)  # (mouse, finger)
 POINT_HIT_PX = (9, 22)
-LR_RANGE = (1e-6, 1.0)
 EDIT_DRAGS = ("point", "class", "selection", "scale", "lasso")
 
 
@@ -29,7 +29,6 @@ class PlayView(PlayInput, PlayDrawing, Scene):
 
     def __init__(self, app, snapshot: Snapshot) -> None:  # noqa: ANN001
         super().__init__(app)
-        cfg = app.scene_cfg
         self.camera = Camera()
         self.layer = PointLayer()
         self.snapshot: Snapshot | None = None
@@ -41,10 +40,6 @@ class PlayView(PlayInput, PlayDrawing, Scene):
         self.drags: dict[tuple[bool, int], Drag] = {}
         self.selection = np.zeros(0, np.int64)
         self.round_starts: list[int] = []
-        self.epochs_per_round = cfg.schedule.epochs_per_round
-        self.alpha = cfg.hill.alpha
-        self.lam = cfg.hill.lam
-        self.lr = cfg.optimizer.lr
         self._gesture = 0
         self._awaiting: tuple[TrainerState, float] | None = None
         self.widgets: list[Widget] = []
@@ -61,8 +56,8 @@ class PlayView(PlayInput, PlayDrawing, Scene):
         self._build_panel()
         self.layout(app.screen.get_size())
         self.set_snapshot(snapshot, fit=True)
-        self.lr = float(snapshot.metrics.get("lr") or self.lr)  # a checkpoint's own rate
-        self._settings_logged = self._settings()
+        if snapshot.metrics.get("lr"):  # a checkpoint's own rate
+            app.session.adopt_lr(float(snapshot.metrics["lr"]))
 
     # layout / panel --------------------------------------------------------------------
     @property
@@ -81,7 +76,9 @@ class PlayView(PlayInput, PlayDrawing, Scene):
         self.pause_button = Button(scaled_rect(x, 108, w, 44), self._pause_label,
                                    self.toggle_pause, "space", self._can_pause)
         self.stepper = Stepper(scaled_rect(x, 162, w, 30), "epochs/round",
-                               lambda: self.epochs_per_round, self._set_epochs, 1, 200)
+                               lambda: self.app.mode.round_epochs(self.epochs_per_round),
+                               self._set_epochs, 1, 200,
+                               enabled=lambda: "epochs_per_round" not in self.settings.locked)
         self.lr_stepper = Stepper(scaled_rect(x, 198, w, 30), "learning rate", lambda: self.lr,
                                   self.set_lr, LR_RANGE[0], LR_RANGE[1],
                                   step=lambda v, d: v * LR_FACTOR ** d, fmt=lambda v: f"{v:.1e}",
@@ -93,33 +90,43 @@ class PlayView(PlayInput, PlayDrawing, Scene):
         self.widgets = [self.train_button, self.pause_button, self.stepper, self.lr_stepper,
                         self.alpha_slider, self.lam_slider]
 
-    def _set_epochs(self, n: int) -> None:
-        self.epochs_per_round = int(n)
+    # settings live in the training session: sent to the trainer at its next batch (also in
+    # the middle of a round), logged once per finished change (slider released, key, button)
+    @property
+    def settings(self) -> Settings:
+        return self.app.session.settings
 
-    # settings take effect at the trainer's next batch, also in the middle of a round
+    @property
+    def alpha(self) -> float:
+        return self.settings.alpha
+
+    @property
+    def lam(self) -> float:
+        return self.settings.lam
+
+    @property
+    def lr(self) -> float:
+        return self.settings.lr
+
+    @property
+    def epochs_per_round(self) -> int:
+        return self.settings.epochs_per_round
+
+    def _set_epochs(self, n: int) -> None:
+        self.app.session.set(epochs_per_round=n, log=False)
+
     def set_alpha(self, value: float) -> None:
-        self.alpha = round(float(np.clip(value, 0.0, 1.0)), 4)
-        self.app.buffer.set_weights(alpha=self.alpha)
+        self.app.session.set(alpha=value, log=False)
 
     def set_lam(self, value: float) -> None:
-        self.lam = round(float(np.clip(value, 0.0, 10.0)), 4)
-        self.app.buffer.set_weights(lam=self.lam)
+        self.app.session.set(lam=value, log=False)
 
     def set_lr(self, value: float) -> None:
-        self.lr = float(f"{np.clip(value, *LR_RANGE):.3g}")
-        self.app.buffer.set_lr(self.lr)
-
-    def _settings(self) -> dict[str, float]:
-        return {"alpha": self.alpha, "lam": self.lam, "lr": self.lr,
-                "epochs_per_round": self.epochs_per_round}
+        self.app.session.set(lr=value, log=False)
 
     def _log_settings(self) -> None:
         """One `settings` event per finished change (slider released, key, button)."""
-        now = self._settings()
-        if now != self._settings_logged:
-            changed = {k: v for k, v in now.items() if self._settings_logged.get(k) != v}
-            self.app.log.write("settings", changed=sorted(changed), **now)
-            self._settings_logged = now
+        self.app.session.commit_settings()
 
     def _can_pause(self) -> bool:
         return self.app.buffer.progress().state in (TrainerState.TRAINING, TrainerState.PAUSED)
@@ -265,6 +272,21 @@ class PlayView(PlayInput, PlayDrawing, Scene):
         if edit is not None:
             self._log_edit(edit, center_before=before, spread_before=spread0)
 
+    def new_gesture(self) -> int:
+        """A fresh gesture id: edits made under one id merge into one undo step."""
+        self._gesture += 1
+        return self._gesture
+
+    def move_class(self, c: int, delta: np.ndarray, gesture: int | None = None) -> None:
+        """Translate class ``c`` by ``delta`` (latent units), as a drag of its cross does."""
+        assert self.edits is not None
+        self.edits.move_class(c, np.asarray(delta, np.float32), gesture)
+
+    def clear_edits(self) -> None:
+        """Drop every edit: back to the latest projection."""
+        if self.snapshot is not None:
+            self.set_snapshot(self.snapshot)
+
     def undo(self) -> None:
         assert self.edits is not None
         edit = self.edits.undo()
@@ -297,29 +319,19 @@ class PlayView(PlayInput, PlayDrawing, Scene):
         return state not in busy and self._awaiting is None
 
     def train_round(self) -> bool:
-        """Send edits (if any) as targets, the weights, and RUN_ROUND; False if busy."""
+        """Send edits (if any) as targets with the settings and RUN_ROUND; False if busy."""
         if not self.can_train() or self.edits is None or self.snapshot is None:
             return False
-        buf = self.app.buffer
         targets = None
         if self.edits.edited:
-            # imported here so the window opens before torch has loaded (the worker loads it)
-            from hill_arcade.training.loss import targets_from_points
-
-            centers, spreads = targets_from_points(self.edits.positions, self.edits.labels,
-                                                   self.num_classes)
-            targets = Targets(centers, spreads)
-        buf.set_targets(targets)
-        buf.set_weights(self.alpha, self.lam)
-        buf.set_lr(self.lr)
-        buf.send(Command(CommandKind.RUN_ROUND, int(self.epochs_per_round)))
-        self._awaiting = (buf.progress().state, time.monotonic())
+            targets = Targets(*class_stats(self.edits.positions, self.edits.labels,
+                                           self.num_classes))
+        session = self.app.session
+        epochs = self.app.mode.round_epochs(self.epochs_per_round)
+        # the state before sending: a round that fails at once must not look like "not yet"
+        self._awaiting = (session.progress().state, time.monotonic())
+        session.run_round(targets, epochs, from_epoch=self.snapshot.epoch)
         self.round_starts.append(int(self.snapshot.epoch) + 1)
-        self.app.log.write(
-            "round_start", epochs=self.epochs_per_round, alpha=self.alpha, lam=self.lam, lr=self.lr,
-            from_epoch=self.snapshot.epoch, edited=targets is not None,
-            targets=None if targets is None else {"centers": targets.centers,
-                                                  "spreads": targets.spreads})
         return True
 
     def toggle_pause(self) -> None:

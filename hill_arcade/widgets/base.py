@@ -105,10 +105,12 @@ class Stepper(Widget):
     def __init__(self, rect: pygame.Rect, label: str, get: Callable[[], float],
                  set_: Callable[[float], None], lo: float = 1, hi: float = 100,
                  step: Callable[[float, int], float] = lambda v, d: v + d,
-                 fmt: Callable[[float], str] = str, value_w: int = 36) -> None:
+                 fmt: Callable[[float], str] = str, value_w: int = 36,
+                 enabled: Callable[[], bool] | None = None) -> None:
         self.rect = pygame.Rect(rect)
         self.label, self.get, self.set, self.lo, self.hi = label, get, set_, lo, hi
         self.step, self.fmt, self.value_w = step, fmt, value_w
+        self.enabled = enabled or (lambda: True)
 
     @property
     def minus(self) -> pygame.Rect:
@@ -120,6 +122,8 @@ class Stepper(Widget):
         return pygame.Rect(self.rect.right - px(30), self.rect.y, px(30), self.rect.h)
 
     def pointer_down(self, pos: tuple[float, float]) -> bool:
+        if not self.enabled():  # locked (a study fixes its round length)
+            return self.rect.collidepoint(pos)
         if self.minus.collidepoint(pos):
             self.set(max(self.lo, self.step(self.get(), -1)))
             return True
@@ -130,7 +134,10 @@ class Stepper(Widget):
 
     def draw(self, surface: pygame.Surface) -> None:
         text(surface, self.label, (self.rect.x, self.rect.y + px(7)), 20)
+        on = self.enabled()
         for r, s in ((self.minus, "-"), (self.plus, "+")):
+            if not on:  # a locked value shows no buttons to press
+                continue
             pygame.draw.rect(surface, (200, 200, 195), r, border_radius=px(4))
             img = rendered(s, 24, INK)
             surface.blit(img, img.get_rect(center=r.center))
