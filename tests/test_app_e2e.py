@@ -50,10 +50,10 @@ def test_learning_rate_and_alpha_reach_the_trainer_and_the_log(make_app, digits_
     play = pilot.play
     lr0 = play.lr
     assert lr0 == digits_scene.optimizer.lr
-    pilot.click(*play.lr_stepper.plus.center)  # the panel's "+" doubles it
+    pilot.click(*play.panel.lr_stepper.plus.center)  # the panel's "+" doubles it
     pilot.press(pygame.K_RIGHTBRACKET)  # and "]" doubles it again
     assert play.lr == 4 * lr0 and app.buffer.lr() == 4 * lr0
-    slider = play.alpha_slider.track
+    slider = play.panel.alpha_slider.track
     pilot.drag((slider.x + slider.w // 2, slider.centery), (slider.right, slider.centery))
     assert play.alpha == 1.0 and app.buffer.weights()[0] == 1.0  # sent before any round
 

@@ -23,7 +23,7 @@ def test_pinch_out_on_empty_canvas_zooms_around_midpoint(make_app):
     pilot.pinch(EMPTY, 40, 100)
     np.testing.assert_allclose(cam.scale, scale * 100 / 40, rtol=1e-6)
     np.testing.assert_allclose(cam.world_to_screen(world), EMPTY, atol=1e-3)
-    assert not play.edits.edited and not play.drags
+    assert not play.edits.edited and not play.editing
 
     pilot.pinch(EMPTY, 100, 40)  # and back
     np.testing.assert_allclose(cam.scale, scale, rtol=1e-6)
@@ -47,10 +47,10 @@ def test_pinch_on_cross_scales_class_spread_and_undo_restores(make_app):
     base = play.edits.positions.copy()
     labels = play.edits.labels
     center = play.edits.center(4).copy()
-    spread = play._spread(4)
+    spread = play.spread_of(4)
     scale = play.camera.scale
     pilot.pinch(pilot.cross_screen(4), 30, 54)  # both fingers within the touch radius
-    np.testing.assert_allclose(play._spread(4), spread * 54 / 30, rtol=1e-3)
+    np.testing.assert_allclose(play.spread_of(4), spread * 54 / 30, rtol=1e-3)
     np.testing.assert_allclose(play.edits.center(4), center, atol=1e-5)
     np.testing.assert_array_equal(play.edits.positions[labels != 4], base[labels != 4])
     assert play.camera.scale == scale
@@ -60,7 +60,7 @@ def test_pinch_on_cross_scales_class_spread_and_undo_restores(make_app):
     assert play.edits.undo_depth == 1
 
     pilot.pinch(pilot.cross_screen(4), 54, 27, finger_ids=(5, 6))  # compact
-    np.testing.assert_allclose(play._spread(4), spread * 54 / 30 * 27 / 54, rtol=1e-3)
+    np.testing.assert_allclose(play.spread_of(4), spread * 54 / 30 * 27 / 54, rtol=1e-3)
     pilot.press(pygame.K_z, CTRL)
     pilot.press(pygame.K_z, CTRL)
     np.testing.assert_allclose(play.edits.positions, base, atol=1e-6)
@@ -85,9 +85,9 @@ def test_two_fingers_on_two_crosses_still_drag_both(make_app):
 def test_wide_pinch_centred_on_cross_scales_that_class(make_app):
     app, pilot = make_app()
     play = pilot.play
-    spread = play._spread(8)
+    spread = play.spread_of(8)
     scale = play.camera.scale
     pilot.pinch(pilot.cross_screen(8), 80, 120)  # neither finger on the cross itself
-    np.testing.assert_allclose(play._spread(8), spread * 1.5, rtol=1e-3)
+    np.testing.assert_allclose(play.spread_of(8), spread * 1.5, rtol=1e-3)
     assert play.camera.scale == scale
     assert [e["op"] for e in _edits(app)] == ["scale_class"]

@@ -121,9 +121,9 @@ def test_wheel_over_cross_scales_spread(make_app):
     app, pilot = make_app()
     play = pilot.play
     center = play.edits.center(2).copy()
-    spread = play._spread(2)
+    spread = play.spread_of(2)
     pilot.wheel(*pilot.cross_screen(2), 2)
-    np.testing.assert_allclose(play._spread(2), spread * 1.1 ** 2, rtol=1e-4)
+    np.testing.assert_allclose(play.spread_of(2), spread * 1.1 ** 2, rtol=1e-4)
     np.testing.assert_allclose(play.edits.center(2), center, atol=1e-5)
     assert _events(app, "edit")[-1]["op"] == "scale_class"
 
@@ -235,12 +235,12 @@ def test_shortcuts(make_app):
 def test_panel_buttons_and_slider_by_pointer(make_app):
     app, pilot = make_app()
     play = pilot.play
-    pilot.click(*play.stepper.plus.center)
+    pilot.click(*play.panel.stepper.plus.center)
     assert play.epochs_per_round == 6
-    track = play.lam_slider.track
+    track = play.panel.lam_slider.track
     pilot.drag((track.x + 1, track.centery), (track.right, track.centery))
     assert abs(play.lam - 2.0) < 1e-6
-    pilot.click(*play.train_button.rect.center)
+    pilot.click(*play.panel.train_button.rect.center)
     pilot.wait_until(lambda: _events(app, "round_start"), 5)
     assert app.buffer.weights()[1] == 2.0
 

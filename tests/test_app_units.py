@@ -9,7 +9,7 @@ from hill_arcade.edits import EditState
 from hill_arcade.input import InputTranslator, PointerDown, PointerMove, Wheel
 from hill_arcade.render.camera import Camera
 from hill_arcade.session_log import SessionLog, read_events
-from hill_arcade.views.play_input import points_in_polygon
+from hill_arcade.views.canvas import points_in_polygon
 
 
 def _state():

@@ -92,14 +92,14 @@ def test_idle_attract_handover_and_auto_reset(make_kiosk, kiosk_scene) -> None:
     app, pilot = make_kiosk(kiosk_scene, clock=clock)
     play = app.play
     assert isinstance(play, KioskPlayView) and play.epochs_per_round == 1
-    assert min(play.train_button.rect.h, play.alpha_slider.rect.h) >= 48
+    assert min(play.panel.train_button.rect.h, play.panel.alpha_slider.rect.h) >= 48
     pilot.wait_until(app.mode.pristine.exists, 30)
 
     # a visitor drags a class and trains one round from the big button
     x, y = pilot.cross_screen(0)
     pilot.drag((x, y), (x + 60, y + 30))
     assert play.edits.edited
-    pilot.click(*play.train_button.rect.center)
+    pilot.click(*play.panel.train_button.rect.center)
     pilot.wait_until(lambda: idle_at_epoch(app, 1), 60)
     pilot.wait_until(lambda: app.mode.watchdog.last_good() != app.mode.pristine, 30)
 

@@ -48,7 +48,7 @@ def test_double_scale_doubles_window_panels_markers_and_touch_radius(make_app, m
     monkeypatch.delenv(ENV_VAR, raising=False)
     app1, pilot1 = make_app(scene=_scene(1.0))
     view1 = pilot1.play.view_rect
-    title1 = pilot1.play.train_button.rect
+    title1 = pilot1.play.panel.train_button.rect
     sprite1 = pilot1.play.layer.sprite(0).get_size()
     cross1 = np.asarray(pilot1.cross_screen(4), float)
     assert pilot1.play.hit_cross(tuple(cross1 + (40, 0)), touch=True) is None
@@ -58,7 +58,7 @@ def test_double_scale_doubles_window_panels_markers_and_touch_radius(make_app, m
     play = pilot2.play
     assert app2.screen.get_size() == (1600, 1000)
     assert play.view_rect.x == 2 * view1.x
-    assert play.train_button.rect.size == (2 * title1.w, 2 * title1.h)
+    assert play.panel.train_button.rect.size == (2 * title1.w, 2 * title1.h)
     assert play.layer.sprite(0).get_width() == 2 * (sprite1[0] - 3) + 3
     # a tap 40 px from a cross picks it at 2x (touch radius 56 px), not at 1x (28 px)
     cross = np.asarray(pilot2.cross_screen(4), float)

@@ -9,9 +9,9 @@ import pygame
 from hill_arcade.render.palette import INK
 from hill_arcade.render.scale import px
 from hill_arcade.scene import Scene
-from hill_arcade.shared import Snapshot, TrainerState
+from hill_arcade.shared import Progress, Snapshot, TrainerState
+from hill_arcade.views.panel import LEFT_W, ControlPanel
 from hill_arcade.views.play import PlayView
-from hill_arcade.views.play_draw import LEFT_W
 from hill_arcade.widgets.base import Button, Slider, rendered, text
 from hill_arcade.widgets.status import draw_progress
 
@@ -40,65 +40,73 @@ class BigSlider(Slider):
         pygame.draw.circle(surface, (60, 110, 170), knob, max(12, self.rect.h // 4))
 
 
-class KioskPlayView(PlayView):
-    """PlayView with one big Train button, one big α slider, large accuracy and hints."""
+class KioskPanel(ControlPanel):
+    """One big Train button, one big α slider, large accuracy, a simple progress bar, hints."""
 
-    def __init__(self, app, snapshot: Snapshot) -> None:  # noqa: ANN001
-        super().__init__(app, snapshot)
-        self.note: tuple[str, float] | None = None  # (message, shown until: monotonic s)
-
-    def _build_panel(self) -> None:
+    def build(self) -> None:
+        view = self.view
         size = max(touch_px(self.app.screen.get_height()), 72)
         x, w = px(14), px(LEFT_W - 28)
-        self.train_button = Button(pygame.Rect(x, 56, w, size), "Train", self.train_round,
-                                   enabled=self.can_train)
+        self.train_button = Button(pygame.Rect(x, 56, w, size), "Train", view.train_round,
+                                   enabled=view.can_train)
         self.alpha_slider = BigSlider(pygame.Rect(x, 56 + size + 24, w, size),
-                                      "you vs. data", lambda: self.alpha, self.set_alpha)
+                                      "you vs. data", lambda: view.alpha, view.set_alpha)
         self.widgets = [self.train_button, self.alpha_slider]
 
-    def show_note(self, message: str, seconds: float = 4.0) -> None:
-        """A brief, non-modal note at the top of the scatter."""
-        self.note = (message, time.monotonic() + seconds)
-
-    def _scatter_extras(self) -> str | None:
-        """The note while it shows (its expiry redraws the scatter without it)."""
-        if self.note is not None and time.monotonic() > self.note[1]:
-            self.note = None
-        return None if self.note is None else self.note[0]
-
-    def _draw_scatter_extras(self, surface: pygame.Surface) -> None:
-        if self.note is not None:
-            vr = self.view_rect
-            pygame.draw.rect(surface, NOTE_BG, (vr.x, vr.y, vr.w, px(40)))
-            text(surface, self.note[0][:100], (vr.x + px(12), vr.y + px(8)), 22, (255, 255, 255))
-
-    def _draw_panel(self, surface: pygame.Surface, progress) -> None:  # noqa: ANN001
-        h = self._draw_panel_frame(surface)
+    def render(self, surface: pygame.Surface, progress: Progress) -> None:
+        h = self.render_frame(surface)
         y = self.alpha_slider.rect.bottom + px(24)
-        acc = self.snapshot.metrics.get("val_acc") if self.snapshot is not None else None
+        snapshot = self.view.snapshot
+        acc = snapshot.metrics.get("val_acc") if snapshot is not None else None
         text(surface, "accuracy", (px(14), y), 24)
         text(surface, "--" if acc is None else f"{acc:.0%}", (px(14), y + px(26)), 72)
-        y += px(150)  # the progress bar goes in between (`_draw_live_status`)
+        y += px(150)  # the progress bar goes in between (`draw_live`)
         for line in HINTS:
             if y > h - px(30):
                 break
             text(surface, line, (px(14), y), 20, INK)
             y += px(28)
 
-
-    def _progress_rect(self) -> pygame.Rect:
+    def progress_rect(self) -> pygame.Rect:
         return pygame.Rect(px(14), self.alpha_slider.rect.bottom + px(134), px(LEFT_W - 28),
                            px(18))
 
-    def _live_rects(self) -> list[pygame.Rect]:
-        return [self._progress_rect().inflate(8, 8)]
+    def live_rects(self) -> list[pygame.Rect]:
+        return [self.progress_rect().inflate(8, 8)]
 
-    def _draw_live_status(self, surface: pygame.Surface, progress) -> None:  # noqa: ANN001
+    def draw_live(self, surface: pygame.Surface, progress: Progress) -> None:
         """Only a simple progress bar: no edit counter or batch numbers for visitors."""
         training = progress.state in (TrainerState.TRAINING, TrainerState.PAUSED)
         frac = progress.batch / progress.batches_per_epoch if progress.batches_per_epoch else 0.0
-        draw_progress(surface, self._progress_rect(), frac if training else 0.0,
+        draw_progress(surface, self.progress_rect(), frac if training else 0.0,
                       "training..." if training else "ready")
+
+
+class KioskPlayView(PlayView):
+    """PlayView with the kiosk panel and brief notes over the scatter."""
+
+    panel_class = KioskPanel
+
+    def __init__(self, app, snapshot: Snapshot) -> None:  # noqa: ANN001
+        self.note: tuple[str, float] | None = None  # (message, shown until: monotonic s)
+        super().__init__(app, snapshot)
+
+    def show_note(self, message: str, seconds: float = 4.0) -> None:
+        """A brief, non-modal note at the top of the scatter."""
+        self.note = (message, time.monotonic() + seconds)
+
+    def scatter_extras(self) -> str | None:
+        """The note while it shows (its expiry redraws the scatter without it)."""
+        if self.note is not None and time.monotonic() > self.note[1]:
+            self.note = None
+        return None if self.note is None else self.note[0]
+
+    def draw_scatter_extras(self, surface: pygame.Surface) -> None:
+        if self.note is not None:
+            vr = self.view_rect
+            pygame.draw.rect(surface, NOTE_BG, (vr.x, vr.y, vr.w, px(40)))
+            text(surface, self.note[0][:100], (vr.x + px(12), vr.y + px(8)), 22, (255, 255, 255))
+
 
 
 class AttractOverlay(Scene):

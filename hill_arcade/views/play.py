@@ -1,4 +1,10 @@
-"""The play view: control panel | latent scatter (drag to edit) | legend."""
+"""The play view: control panel | latent canvas | legend, composed from sections.
+
+The view holds the document (the snapshot on screen, the person's edits, the tween between
+projections) and the actions on it; each section owns its rectangle, state, drawing and input
+(`views/panel.py`, `views/canvas.py`, `views/legend.py`). Input is routed by rectangle: a
+pointer that went down in a section keeps talking to it until it lets go.
+"""
 
 from __future__ import annotations
 
@@ -9,86 +15,115 @@ import numpy as np
 import pygame
 
 from hill_arcade.edits import Edit, EditState, class_means, class_stats
-from hill_arcade.render.camera import Camera
-from hill_arcade.render.points import DOT_RADIUS, PointLayer
-from hill_arcade.render.scale import px, scaled_rect
+from hill_arcade.input import InputEvent, Key, PointerDown, PointerUp, Wheel
+from hill_arcade.render.palette import BACKGROUND
 from hill_arcade.scene import Scene
-from hill_arcade.session import LR_RANGE, Settings
+from hill_arcade.session import Settings
 from hill_arcade.shared import Command, CommandKind, Snapshot, Targets, TrainerState
-from hill_arcade.views.play_draw import LEFT_W, LEGEND_W, TWEEN_S, PlayDrawing
-from hill_arcade.views.play_input import LR_FACTOR, Drag, PlayInput
-from hill_arcade.widgets.base import Button, Slider, Stepper, Widget
-
-CROSS_HIT_PX = (16, 28)  # (mouse, finger)
-POINT_HIT_PX = (9, 22)
-EDIT_DRAGS = ("point", "class", "selection", "scale", "lasso")
+from hill_arcade.views.canvas import TWEEN_S, LatentCanvas
+from hill_arcade.views.legend import Legend
+from hill_arcade.views.panel import ControlPanel
+from hill_arcade.views.section import Section
 
 
-class PlayView(PlayInput, PlayDrawing, Scene):
+class PlayView(Scene):
     """Edits the display sample's 2D points; sends them as HILL targets with each round."""
+
+    retained = True  # redraws only the regions whose content changed (see App._draw)
+    panel_class: type[ControlPanel] = ControlPanel
 
     def __init__(self, app, snapshot: Snapshot) -> None:  # noqa: ANN001
         super().__init__(app)
-        self.camera = Camera()
-        self.layer = PointLayer()
         self.snapshot: Snapshot | None = None
         self.edits: EditState | None = None
         self.num_classes = 0
         self.class_names: tuple[str, ...] = ()
+        self.wrong = np.zeros(0, bool)
         self.tween_from: np.ndarray | None = None
         self.tween_t = 1.0
-        self.drags: dict[tuple[bool, int], Drag] = {}
-        self.selection = np.zeros(0, np.int64)
         self.round_starts: list[int] = []
         self._gesture = 0
         self._awaiting: tuple[TrainerState, float] | None = None
-        self.widgets: list[Widget] = []
         self._centers_key: tuple | None = None
         self._centers_cache = np.zeros((0, 2), np.float32)
-        self._panel: tuple[tuple, int, pygame.Surface] | None = None  # key, version, image
-        self._panel_at = 0.0  # monotonic time the panel was last rendered
-        self._legend: tuple[tuple, np.ndarray, pygame.Surface] | None = None
-        self._scatter_inputs: tuple | None = None  # what the scatter was last drawn from
-        self._scatter_drawn: tuple | None = None  # what the screen shows (retained drawing)
-        self._scatter_overlaid = False  # a lasso, banner or extras went over that drawing
-        self._live_drawn: tuple | None = None
-        self._live_at = 0.0  # monotonic time the live status was last drawn
-        self._build_panel()
+        self._captured: dict[tuple[bool, int], Section] = {}  # pointer -> section it pressed
+        self.canvas = LatentCanvas(self)
+        self.legend = Legend(self)
+        self.panel = self.panel_class(self)
+        self.sections: list[Section] = [self.canvas, self.panel, self.legend]
         self.layout(app.screen.get_size())
         self.set_snapshot(snapshot, fit=True)
         if snapshot.metrics.get("lr"):  # a checkpoint's own rate
             app.session.adopt_lr(float(snapshot.metrics["lr"]))
 
-    # layout / panel --------------------------------------------------------------------
+    # sections ---------------------------------------------------------------------------
+    @property
+    def camera(self) -> Any:
+        return self.canvas.camera
+
+    @property
+    def layer(self) -> Any:
+        return self.canvas.layer
+
+    @property
+    def selection(self) -> np.ndarray:
+        return self.canvas.selection
+
     @property
     def view_rect(self) -> pygame.Rect:
-        return pygame.Rect(self.camera.rect)
+        return self.canvas.rect
+
+    @property
+    def widgets(self) -> list:
+        return self.panel.widgets
 
     def layout(self, size: tuple[int, int]) -> None:
-        w, h = size
-        left, legend = px(LEFT_W), px(LEGEND_W)
-        self.camera.set_rect((left, 0, max(50, w - left - legend), h))
+        self.canvas.layout(size)
 
-    def _build_panel(self) -> None:
-        x, w = 14, LEFT_W - 28
-        self.train_button = Button(scaled_rect(x, 44, w, 56), "Train next round",
-                                   self.train_round, "enter", self.can_train)
-        self.pause_button = Button(scaled_rect(x, 108, w, 44), self._pause_label,
-                                   self.toggle_pause, "space", self._can_pause)
-        self.stepper = Stepper(scaled_rect(x, 162, w, 30), "epochs/round",
-                               lambda: self.app.mode.round_epochs(self.epochs_per_round),
-                               self._set_epochs, 1, 200,
-                               enabled=lambda: "epochs_per_round" not in self.settings.locked)
-        self.lr_stepper = Stepper(scaled_rect(x, 198, w, 30), "learning rate", lambda: self.lr,
-                                  self.set_lr, LR_RANGE[0], LR_RANGE[1],
-                                  step=lambda v, d: v * LR_FACTOR ** d, fmt=lambda v: f"{v:.1e}",
-                                  value_w=78)
-        self.alpha_slider = Slider(scaled_rect(x, 236, w, 40), "alpha", lambda: self.alpha,
-                                   self.set_alpha, 0.0, 1.0)
-        self.lam_slider = Slider(scaled_rect(x, 282, w, 40), "lambda", lambda: self.lam,
-                                 self.set_lam, 0.0, 2.0)
-        self.widgets = [self.train_button, self.pause_button, self.stepper, self.lr_stepper,
-                        self.alpha_slider, self.lam_slider]
+    def handle(self, event: InputEvent) -> bool:
+        """Keys go to each section in turn; pointers to the section under them (and stay
+        with it until released); the wheel to the section under the pointer."""
+        if isinstance(event, Key):
+            return any(s.handle(event) for s in self.sections)
+        if isinstance(event, Wheel):
+            section = self.section_at(event.pos)
+            return section is not None and section.handle(event)
+        key = (event.touch, event.pid)
+        if isinstance(event, PointerDown):
+            section = self.section_at(event.pos)
+            if section is None:
+                return False
+            self._captured[key] = section
+            return section.handle(event)
+        section = self._captured.get(key)
+        if isinstance(event, PointerUp):
+            self._captured.pop(key, None)
+        if section is None:
+            return False
+        return section.handle(event)
+
+    def section_at(self, pos: tuple[float, float]) -> Section | None:
+        for section in self.sections:
+            if section.rect.collidepoint(pos):
+                return section
+        return None
+
+    def draw(self, surface: pygame.Surface) -> None:
+        assert self.edits is not None and self.snapshot is not None
+        repaint = self.app.repaint_all
+        if repaint:
+            covered = sum(s.rect.w for s in self.sections)
+            if covered != surface.get_width():  # the sections don't cover the window
+                surface.fill(BACKGROUND)
+        for section in self.sections:
+            section.draw(surface, repaint)
+
+    def scatter_extras(self) -> Any:
+        """Key of what subclasses draw over the scatter (a change redraws the scatter)."""
+        return None
+
+    def draw_scatter_extras(self, surface: pygame.Surface) -> None:
+        """Subclasses draw over the scatter here (clipped to the view)."""
 
     # settings live in the training session: sent to the trainer at its next batch (also in
     # the middle of a round), logged once per finished change (slider released, key, button)
@@ -112,7 +147,7 @@ class PlayView(PlayInput, PlayDrawing, Scene):
     def epochs_per_round(self) -> int:
         return self.settings.epochs_per_round
 
-    def _set_epochs(self, n: int) -> None:
+    def set_epochs(self, n: int) -> None:
         self.app.session.set(epochs_per_round=n, log=False)
 
     def set_alpha(self, value: float) -> None:
@@ -124,15 +159,9 @@ class PlayView(PlayInput, PlayDrawing, Scene):
     def set_lr(self, value: float) -> None:
         self.app.session.set(lr=value, log=False)
 
-    def _log_settings(self) -> None:
+    def commit_settings(self) -> None:
         """One `settings` event per finished change (slider released, key, button)."""
         self.app.session.commit_settings()
-
-    def _can_pause(self) -> bool:
-        return self.app.buffer.progress().state in (TrainerState.TRAINING, TrainerState.PAUSED)
-
-    def _pause_label(self) -> str:
-        return "Resume" if self.app.buffer.progress().state == TrainerState.PAUSED else "Pause"
 
     # snapshots -------------------------------------------------------------------------
     def set_snapshot(self, snap: Snapshot, fit: bool = False) -> None:
@@ -147,9 +176,7 @@ class PlayView(PlayInput, PlayDrawing, Scene):
         self.class_names = tuple(snap.class_names) + tuple(
             f"class {c}" for c in range(n_names, self.num_classes))
         self.wrong = np.asarray(snap.predictions).reshape(-1) != labels
-        self.selection = np.zeros(0, np.int64)
-        for key in [k for k, d in self.drags.items() if d.kind not in ("pan", "widget", "zoom")]:
-            del self.drags[key]
+        self.canvas.forget_edit_drags()
         if old is not None and old.shape == self.edits.positions.shape:
             self.tween_from, self.tween_t = old, 0.0
         else:
@@ -172,9 +199,10 @@ class PlayView(PlayInput, PlayDrawing, Scene):
     def display_positions(self) -> np.ndarray:
         """Where points are drawn now (mid-tween or the edited positions)."""
         assert self.edits is not None
-        return self._positions_at(self.tween_t)
+        return self.positions_at(self.tween_t)
 
-    def _positions_at(self, t: float) -> np.ndarray:
+    def positions_at(self, t: float) -> np.ndarray:
+        """The points at tween time ``t`` (0 = the old projection, 1 = the edited positions)."""
         assert self.edits is not None
         if self.tween_from is None or t >= 1.0:
             return self.edits.positions
@@ -183,7 +211,7 @@ class PlayView(PlayInput, PlayDrawing, Scene):
 
     def update(self, dt: float) -> None:
         self.layout(self.app.screen.get_size())
-        snap = self.app.buffer.latest()
+        snap = self.app.session.latest()
         if (snap is not None and self.snapshot is not None
                 and snap.version != self.snapshot.version and not self.editing):
             self.set_snapshot(snap, fit=self._layout_left_view(snap.points))
@@ -191,14 +219,16 @@ class PlayView(PlayInput, PlayDrawing, Scene):
             self.tween_t = min(1.0, self.tween_t + dt / TWEEN_S)
         if self._awaiting is not None:
             state0, t0 = self._awaiting
-            if self.app.buffer.progress().state != state0 or time.monotonic() - t0 > 5.0:
+            if self.app.session.progress().state != state0 or time.monotonic() - t0 > 5.0:
                 self._awaiting = None
+        for section in self.sections:
+            section.update(dt)
 
     @property
     def editing(self) -> bool:
         """True while a finger or the mouse is moving points (a new projection waits for the
         gesture to end, so nothing is pulled from under the pointer)."""
-        return any(d.kind in EDIT_DRAGS for d in self.drags.values())
+        return self.canvas.editing
 
     # geometry helpers ------------------------------------------------------------------
     def class_centers(self) -> np.ndarray:
@@ -207,45 +237,32 @@ class PlayView(PlayInput, PlayDrawing, Scene):
         key = (id(self.edits), self.edits.version, self.num_classes)
         if self._centers_key != key:
             self._centers_cache = class_means(self.edits.positions, self.edits.labels,
-                                           self.num_classes).astype(np.float32)
+                                              self.num_classes).astype(np.float32)
             self._centers_key = key
         return self._centers_cache
 
     def cross_positions(self) -> np.ndarray:
         """(C, 2) integer screen positions of the class crosses (NaN classes -> -1e6)."""
-        scr = self.camera.world_to_screen(self.class_centers())
-        scr = np.where(np.isfinite(scr), scr, -1e6)
-        return np.round(scr).astype(np.int64)
+        return self.canvas.cross_positions()
 
     def point_screen(self) -> np.ndarray:
-        assert self.edits is not None
-        return self.camera.world_to_screen(self.edits.positions)
+        return self.canvas.point_screen()
 
     def hit_cross(self, pos: tuple[float, float], touch: bool = False) -> int | None:
-        """Class whose cross is under ``pos`` (nearest within the touch radius)."""
-        if self.num_classes == 0:
-            return None
-        d = np.hypot(*(self.cross_positions() - np.asarray(pos)).T)
-        c = int(np.argmin(d))
-        return c if d[c] <= px(CROSS_HIT_PX[touch]) else None
+        return self.canvas.hit_cross(pos, touch)
 
     def hit_point(self, pos: tuple[float, float], touch: bool = False) -> int | None:
-        """The topmost point directly under ``pos``, else the nearest within the touch radius."""
-        d = np.hypot(*(self.point_screen() - np.asarray(pos)).T)
-        under = np.flatnonzero(d <= px(DOT_RADIUS + 1))
-        if len(under):
-            return int(under[-1])  # drawn last = on top
-        near = np.flatnonzero(d <= px(POINT_HIT_PX[touch]))
-        return int(near[np.argmin(d[near])]) if len(near) else None
+        return self.canvas.hit_point(pos, touch)
 
     # actions ---------------------------------------------------------------------------
-    def _spread(self, c: int) -> float:
+    def spread_of(self, c: int) -> float:
+        """Mean distance of class ``c``'s edited points to their center."""
         assert self.edits is not None
         idx = self.edits.class_indices(c)
         p = self.edits.positions[idx]
         return float(np.linalg.norm(p - p.mean(axis=0), axis=1).mean()) if len(idx) else 0.0
 
-    def _log_edit(self, edit: Edit, center_before: np.ndarray | None = None,
+    def log_edit(self, edit: Edit, center_before: np.ndarray | None = None,
                   spread_before: float | None = None) -> None:
         fields: dict[str, Any] = {"op": edit.op}
         if edit.cls is not None:
@@ -255,7 +272,7 @@ class PlayView(PlayInput, PlayDrawing, Scene):
             fields["after"] = edit.after.mean(axis=0)
             if edit.op == "scale_class":
                 fields["spread_before"] = spread_before
-                fields["spread_after"] = self._spread(edit.cls)
+                fields["spread_after"] = self.spread_of(edit.cls)
         elif edit.point is not None:
             fields["point"] = edit.point
             fields["before"], fields["after"] = edit.before[0], edit.after[0]
@@ -267,10 +284,10 @@ class PlayView(PlayInput, PlayDrawing, Scene):
 
     def collapse(self, c: int) -> None:
         assert self.edits is not None
-        before, spread0 = self.edits.center(c), self._spread(c)
+        before, spread0 = self.edits.center(c), self.spread_of(c)
         edit = self.edits.collapse_class(c)
         if edit is not None:
-            self._log_edit(edit, center_before=before, spread_before=spread0)
+            self.log_edit(edit, center_before=before, spread_before=spread0)
 
     def new_gesture(self) -> int:
         """A fresh gesture id: edits made under one id merge into one undo step."""

@@ -1,0 +1,364 @@
+"""The latent canvas section: the scatter of display points, class crosses and rings, and
+the pointer / finger / key input that edits them (drag points and classes, lasso, pinch,
+wheel, pan and zoom). Everything it edits lives in the play view's EditState."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pygame
+
+from hill_arcade.edits import Edit, class_means
+from hill_arcade.input import InputEvent, Key, PointerDown, PointerMove, PointerUp, Wheel
+from hill_arcade.render.camera import Camera
+from hill_arcade.render.palette import INK
+from hill_arcade.render.points import DOT_RADIUS, PointLayer
+from hill_arcade.render.scale import px
+from hill_arcade.shared import TrainerState
+from hill_arcade.views.legend import LEGEND_W
+from hill_arcade.views.panel import LEFT_W
+from hill_arcade.views.section import Section
+from hill_arcade.widgets.status import draw_banner
+
+WHEEL_SCALE = 1.1
+WHEEL_ZOOM = 1.15
+TWEEN_S = 0.3
+TWEEN_FPS = 30  # a tween re-renders the scatter at most this often (frames in between reuse it)
+CROSS_HIT_PX = (16, 28)  # (mouse, finger)
+POINT_HIT_PX = (9, 22)
+EDIT_DRAGS = ("point", "class", "selection", "scale", "lasso")
+
+
+@dataclass
+class Drag:
+    kind: str  # point | class | selection | pan | lasso | widget | zoom | scale
+    last: tuple[float, float]
+    target: Any = None
+    gesture: int = 0
+    edit: Edit | None = None
+    path: list[tuple[float, float]] = field(default_factory=list)
+
+
+@dataclass
+class Pinch:
+    """Two-finger gesture: ``zoom`` (camera) or ``scale`` (class ``cls``'s spread)."""
+
+    mode: str  # zoom | scale
+    fingers: dict[tuple[bool, int], tuple[float, float]]
+    cls: int | None = None
+    gesture: int = 0
+    edit: Edit | None = None
+    center_before: np.ndarray | None = None
+    spread_before: float | None = None
+
+    def geometry(self) -> tuple[np.ndarray, float]:
+        """(midpoint, distance) of the two fingers."""
+        a, b = (np.asarray(p, np.float64) for p in self.fingers.values())
+        return (a + b) / 2.0, float(np.hypot(*(b - a)))
+
+
+def points_in_polygon(points: np.ndarray, poly: np.ndarray) -> np.ndarray:
+    """Boolean mask of ``points`` (N, 2) inside polygon ``poly`` (M, 2), even-odd rule."""
+    x, y = points[:, 0][:, None], points[:, 1][:, None]
+    x1, y1 = poly[:, 0][None, :], poly[:, 1][None, :]
+    x2, y2 = np.roll(poly[:, 0], -1)[None, :], np.roll(poly[:, 1], -1)[None, :]
+    crosses = (y1 > y) != (y2 > y)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        xi = x1 + (y - y1) * (x2 - x1) / (y2 - y1)
+    return (crosses & (x < xi)).sum(axis=1) % 2 == 1
+
+
+
+class LatentCanvas(Section):
+    """The middle of the play view: draws the display points and turns input into edits."""
+
+    def __init__(self, view) -> None:  # noqa: ANN001
+        super().__init__(view)
+        self.camera = Camera()
+        self.layer = PointLayer()
+        self.drags: dict[tuple[bool, int], Drag] = {}
+        self.selection = np.zeros(0, np.int64)
+        self._scatter_inputs: tuple | None = None  # what the scatter was last drawn from
+        self._scatter_drawn: tuple | None = None  # what the screen shows (retained drawing)
+        self._scatter_overlaid = False  # a lasso, banner or extras went over that drawing
+
+    @property
+    def rect(self) -> pygame.Rect:
+        return pygame.Rect(self.camera.rect)
+
+    def layout(self, size: tuple[int, int]) -> None:
+        """Fill the window between the control panel and the legend."""
+        w, h = size
+        left, legend = px(LEFT_W), px(LEGEND_W)
+        self.camera.set_rect((left, 0, max(50, w - left - legend), h))
+
+    @property
+    def editing(self) -> bool:
+        """True while a finger or the mouse is moving points (a new projection waits for the
+        gesture to end, so nothing is pulled from under the pointer)."""
+        return any(d.kind in EDIT_DRAGS for d in self.drags.values())
+
+    def forget_edit_drags(self) -> None:
+        """A new projection replaced the points: drags that moved points end; pans stay."""
+        self.selection = np.zeros(0, np.int64)
+        for key in [k for k, d in self.drags.items() if d.kind not in ("pan", "zoom")]:
+            del self.drags[key]
+
+    # geometry ---------------------------------------------------------------------------
+    def cross_positions(self) -> np.ndarray:
+        """(C, 2) integer screen positions of the class crosses (NaN classes -> -1e6)."""
+        scr = self.camera.world_to_screen(self.view.class_centers())
+        scr = np.where(np.isfinite(scr), scr, -1e6)
+        return np.round(scr).astype(np.int64)
+
+    def point_screen(self) -> np.ndarray:
+        assert self.view.edits is not None
+        return self.camera.world_to_screen(self.view.edits.positions)
+
+    def hit_cross(self, pos: tuple[float, float], touch: bool = False) -> int | None:
+        """Class whose cross is under ``pos`` (nearest within the touch radius)."""
+        if self.view.num_classes == 0:
+            return None
+        d = np.hypot(*(self.cross_positions() - np.asarray(pos)).T)
+        c = int(np.argmin(d))
+        return c if d[c] <= px(CROSS_HIT_PX[touch]) else None
+
+    def hit_point(self, pos: tuple[float, float], touch: bool = False) -> int | None:
+        """The topmost point directly under ``pos``, else the nearest within the touch radius."""
+        d = np.hypot(*(self.point_screen() - np.asarray(pos)).T)
+        under = np.flatnonzero(d <= px(DOT_RADIUS + 1))
+        if len(under):
+            return int(under[-1])  # drawn last = on top
+        near = np.flatnonzero(d <= px(POINT_HIT_PX[touch]))
+        return int(near[np.argmin(d[near])]) if len(near) else None
+
+    # drawing ----------------------------------------------------------------------------
+    def draw(self, surface: pygame.Surface, repaint: bool) -> None:
+        """Points, crosses, lasso, banner and extras; skipped when none of it changed."""
+        view = self.view
+        assert view.edits is not None and view.snapshot is not None
+        progress = self.app.session.progress()
+        vr = self.rect
+        tweening = view.tween_t < 1.0
+        # quantised tween time: the scatter is re-rendered at most TWEEN_FPS times a second,
+        # starting one step in (step 0 would redraw the old layout)
+        steps = round(TWEEN_S * TWEEN_FPS)
+        t = min(1.0, (np.floor(view.tween_t * steps) + 1) / steps) if tweening else 1.0
+        pos = view.positions_at(t)
+        active = {d.target[0] for d in self.drags.values() if d.kind == "class"}
+        active |= {d.target.cls for d in self.drags.values() if d.kind == "scale"}
+        lassos = tuple(tuple(d.path) for d in self.drags.values()
+                       if d.kind == "lasso" and len(d.path) > 1)
+        banner = (f"Training error: {progress.error or progress.message} - press enter to retry"
+                  if progress.state == TrainerState.ERROR else None)
+        extras = view.scatter_extras()
+        selection = self.selection.tobytes()
+        inputs = (view.snapshot.version, view.edits.version, t, self.camera.version, tuple(vr),
+                  selection, frozenset(active), lassos, banner, extras)
+        if not repaint and inputs == self._scatter_inputs:
+            return
+        self._scatter_inputs = inputs
+        # what would show, in whole pixels: late tween steps often move nothing visibly
+        screen = np.round(self.camera.world_to_screen(pos))
+        crosses = self.cross_positions() if t >= 1.0 else np.round(
+            self.camera.world_to_screen(class_means(pos, view.edits.labels, view.num_classes))
+        ).astype(np.int64)
+        key = (screen.tobytes(), view.wrong.tobytes(), view.edits.labels.tobytes(), selection)
+        drawn = (key, crosses.tobytes(), *inputs[4:])
+        if not repaint and drawn == self._scatter_drawn:
+            return
+        # the view holds only the last layer draw unless overlays were drawn on it since
+        clean = not repaint and self._scatter_drawn is not None and not self._scatter_overlaid
+        overlaid = bool(lassos) or banner is not None or extras is not None
+        self._scatter_drawn, self._scatter_overlaid = drawn, overlaid
+        self.layer.draw(surface, vr, screen, view.edits.labels, view.wrong, key,
+                        self.selection, crosses, frozenset(active), clean)
+        if overlaid:
+            prev_clip = surface.get_clip()
+            surface.set_clip(vr)
+            for path in lassos:
+                pygame.draw.lines(surface, INK, True, path, 1)
+            if banner is not None:
+                draw_banner(surface, pygame.Rect(vr.x, vr.y, vr.w, px(40)), banner)
+            view.draw_scatter_extras(surface)
+            surface.set_clip(prev_clip)
+        self.app.damage(vr)
+
+    # input ------------------------------------------------------------------------------
+    def handle(self, event: InputEvent) -> bool:
+        if isinstance(event, Key):
+            return self._key(event)
+        if isinstance(event, Wheel):
+            return self._wheel(event)
+        if isinstance(event, PointerDown):
+            return self._down(event)
+        if isinstance(event, PointerMove):
+            return self._move(event)
+        if isinstance(event, PointerUp):
+            return self._up(event)
+        return False
+
+    def _key(self, ev: Key) -> bool:
+        view = self.view
+        ctrl = bool(ev.mod & (pygame.KMOD_CTRL | pygame.KMOD_META))
+        shift = bool(ev.mod & pygame.KMOD_SHIFT)
+        k = ev.key
+        if ctrl and (k == pygame.K_y or (k == pygame.K_z and shift)):
+            view.redo()
+        elif ctrl and k == pygame.K_z:
+            view.undo()
+        elif ctrl:
+            return False
+        elif k == pygame.K_r:
+            view.reset()
+        else:
+            return False
+        return True
+
+    def _wheel(self, ev: Wheel) -> bool:
+        if not self.rect.collidepoint(ev.pos) or ev.dy == 0:
+            return False
+        c = self.hit_cross(ev.pos)
+        if c is not None:
+            assert self.view.edits is not None
+            before = self.view.edits.center(c)
+            spread0 = self.view.spread_of(c)
+            edit = self.view.edits.scale_class(c, WHEEL_SCALE ** ev.dy)
+            if edit is not None:
+                self.view.log_edit(edit, center_before=before, spread_before=spread0)
+        else:
+            self.camera.zoom_at(ev.pos, WHEEL_ZOOM ** ev.dy)
+        return True
+
+    def _down(self, ev: PointerDown) -> bool:
+        key = (ev.touch, ev.pid)
+        if not self.rect.collidepoint(ev.pos):
+            return False
+        if ev.button in (2, 3):
+            self.drags[key] = Drag("pan", ev.pos)
+            return True
+        if ev.button != 1:
+            return False
+        gesture = self.view.new_gesture()
+        c = self.hit_cross(ev.pos, ev.touch)
+        if ev.touch and self._start_pinch(key, ev.pos, c):
+            return True
+        if c is not None:
+            if ev.double:
+                self.view.collapse(c)
+            else:
+                assert self.view.edits is not None
+                self.drags[key] = Drag("class", ev.pos, (c, self.view.edits.center(c)), gesture)
+            return True
+        if ev.mod & pygame.KMOD_SHIFT:
+            self.drags[key] = Drag("lasso", ev.pos, path=[ev.pos])
+            return True
+        i = self.hit_point(ev.pos, ev.touch)
+        if i is not None:
+            if i in self.selection:
+                self.drags[key] = Drag("selection", ev.pos, self.selection.copy(), gesture)
+            else:
+                self.selection = np.zeros(0, np.int64)
+                self.drags[key] = Drag("point", ev.pos, i, gesture)
+            return True
+        self.selection = np.zeros(0, np.int64)
+        if ev.touch:
+            self.drags[key] = Drag("pan", ev.pos)
+        return True
+
+    def _start_pinch(self, key: tuple[bool, int], pos: tuple[float, float],
+                     c: int | None) -> bool:
+        """Turn a second finger into a pinch with the one finger already down, if it fits:
+        on a class's cross (or centred on one) it scales that class, else it zooms."""
+        others = [(k, d) for k, d in self.drags.items() if k[0] and k != key]
+        if len(others) != 1:
+            return False
+        key0, first = others[0]
+        fingers = {key0: first.last, key: pos}
+        if first.kind == "class" and c in (None, first.target[0]):
+            cls = first.target[0]
+        elif first.kind in ("pan", "point") and c is None:
+            mid = ((first.last[0] + pos[0]) / 2, (first.last[1] + pos[1]) / 2)
+            cls = self.hit_cross(mid, True)
+        else:
+            return False  # e.g. two different crosses: two independent drags
+        if first.edit is not None:  # the first finger already moved something
+            self.view.log_edit(first.edit, center_before=(first.target[1] if first.kind == "class"
+                                                      else None))
+        if cls is None:
+            pinch = Pinch("zoom", fingers)
+        else:
+            assert self.view.edits is not None
+            pinch = Pinch("scale", fingers, cls, first.gesture,
+                          center_before=self.view.edits.center(cls),
+                          spread_before=self.view.spread_of(cls))
+        for k, p in fingers.items():
+            self.drags[k] = Drag(pinch.mode, p, target=pinch, gesture=pinch.gesture)
+        return True
+
+    def _pinch_move(self, key: tuple[bool, int], pos: tuple[float, float], pinch: Pinch) -> None:
+        mid0, dist0 = pinch.geometry()
+        pinch.fingers[key] = pos
+        mid1, dist1 = pinch.geometry()
+        factor = dist1 / dist0 if dist0 >= 1.0 and dist1 >= 1.0 else 1.0
+        if pinch.mode == "zoom":
+            self.camera.pan(*(mid1 - mid0))
+            if factor != 1.0:
+                self.camera.zoom_at(tuple(mid1), factor)
+        elif factor != 1.0:
+            assert self.view.edits is not None and pinch.cls is not None
+            edit = self.view.edits.scale_class(pinch.cls, factor, pinch.gesture)
+            pinch.edit = edit or pinch.edit
+
+    def _pinch_up(self, key: tuple[bool, int], pinch: Pinch) -> None:
+        for k in pinch.fingers:
+            if k != key and k in self.drags:
+                # the finger left on the glass pans (after a zoom) or rests (after a scale)
+                last = self.drags.pop(k).last
+                if pinch.mode == "zoom":
+                    self.drags[k] = Drag("pan", last)
+        if pinch.edit is not None:
+            self.view.log_edit(pinch.edit, center_before=pinch.center_before,
+                           spread_before=pinch.spread_before)
+
+    def _move(self, ev: PointerMove) -> bool:
+        drag = self.drags.get((ev.touch, ev.pid))
+        if drag is None:
+            return False
+        if drag.kind in ("zoom", "scale"):
+            self._pinch_move((ev.touch, ev.pid), ev.pos, drag.target)
+        elif drag.kind == "pan":
+            self.camera.pan(ev.pos[0] - drag.last[0], ev.pos[1] - drag.last[1])
+        elif drag.kind == "lasso":
+            drag.path.append(ev.pos)
+        else:
+            assert self.view.edits is not None
+            delta = self.camera.screen_to_world(ev.pos) - self.camera.screen_to_world(drag.last)
+            if drag.kind == "class":
+                edit = self.view.edits.move_class(drag.target[0], delta, drag.gesture)
+            elif drag.kind == "point":
+                edit = self.view.edits.move_point(drag.target, delta, drag.gesture)
+            else:
+                edit = self.view.edits.move_points(drag.target, delta, drag.gesture)
+            drag.edit = edit or drag.edit
+        drag.last = ev.pos
+        return True
+
+    def _up(self, ev: PointerUp) -> bool:
+        drag = self.drags.pop((ev.touch, ev.pid), None)
+        if drag is None:
+            return False
+        if drag.kind in ("zoom", "scale"):
+            self._pinch_up((ev.touch, ev.pid), drag.target)
+        elif drag.kind == "lasso":
+            drag.path.append(ev.pos)
+            if len(drag.path) >= 3:
+                inside = points_in_polygon(self.point_screen(), np.asarray(drag.path))
+                self.selection = np.flatnonzero(inside)
+                self.app.log.write("select", points=self.selection, count=len(self.selection))
+        elif drag.edit is not None:
+            before = drag.target[1] if drag.kind == "class" else None
+            self.view.log_edit(drag.edit, center_before=before)
+        return True
