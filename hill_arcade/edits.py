@@ -144,6 +144,11 @@ class EditState:
         new = np.broadcast_to(center, (len(idx), 2))
         return self._apply("collapse_class", idx, new, cls=int(c))
 
+    def restore(self, indices: np.ndarray) -> Edit | None:
+        """Put ``indices`` back where the snapshot has them (itself undoable)."""
+        idx = np.unique(np.asarray(indices, np.int64))
+        return self._apply("reset", idx, self.base[idx])
+
     def reset(self) -> Edit | None:
         """Back to the snapshot's projection (itself undoable)."""
         idx = np.arange(len(self.positions))

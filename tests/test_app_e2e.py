@@ -5,7 +5,7 @@ import pygame
 
 from hill_arcade.render.palette import class_colour
 from hill_arcade.session_log import read_events
-from hill_arcade.shared import TrainerState
+from hill_arcade.shared import Command, CommandKind, TrainerState
 from hill_arcade.training.loss import targets_from_points
 
 
@@ -29,18 +29,57 @@ def test_drag_cross_then_train_gives_human_loss(make_app, digits_scene):
     pilot.press(pygame.K_RETURN)
     targets = app.buffer.targets()
     c0, _ = targets_from_points(base, labels, len(snap.class_names))
-    np.testing.assert_allclose(targets.centers[3], c0[3] + delta, atol=1e-4)
-    np.testing.assert_allclose(np.delete(targets.centers, 3, 0), np.delete(c0, 3, 0), atol=1e-6)
+    target3 = c0[3] + delta
+    np.testing.assert_allclose(targets.centers[3], target3, atol=1e-4)
+    assert np.isnan(np.delete(targets.centers, 3, 0)).all()  # only the class moved
 
     pilot.wait_until(lambda: play.snapshot.version > snap.version
                      and app.buffer.progress().state == TrainerState.IDLE, 60)
     assert play.snapshot.metrics["human"] > 0
-    assert not play.edits.edited  # the new projection is the new base
+    assert not play.edits.edited  # the new projection is the new base ...
+    pilot.step(30)  # (the tween ends)
+    ghost = np.round(play.camera.world_to_screen(target3)).astype(int)
+    assert pilot.pixel(*ghost) == class_colour(3)  # ... and the target is still drawn there
+
+    # a second round with no new edit keeps the target in force
+    pilot.press(pygame.K_RETURN)
+    pilot.wait_until(lambda: len(_epochs(app)) >= 2
+                     and app.buffer.progress().state == TrainerState.IDLE, 60)
     events = read_events(app.log_dir / "events.jsonl")
     types = [e["type"] for e in events]
     assert types.index("edit") < types.index("round_start") < types.index("epoch")
-    epoch = next(e for e in events if e["type"] == "epoch")
-    assert epoch["human"] > 0 and "val_acc" in epoch
+    starts = [e for e in events if e["type"] == "round_start"]
+    np.testing.assert_allclose(starts[1]["targets"]["centers"][3], target3, atol=1e-4)
+    assert all(e["human"] > 0 and "val_acc" in e for e in _epochs(app))
+    reach = [e for e in events if e["type"] == "reach"]
+    assert reach and reach[-1]["classes"] == [3]  # logged per epoch for the targeted class
+
+
+def _epochs(app):
+    return [e for e in read_events(app.log_dir / "events.jsonl") if e["type"] == "epoch"]
+
+
+def test_edit_made_mid_round_reaches_the_trainer_and_survives_the_projection(make_app,
+                                                                             digits_scene):
+    from hill_arcade.app import default_worker_factory
+
+    app, pilot = make_app(worker_factory=default_worker_factory, scene=digits_scene)
+    play = pilot.play
+    app.session.set(epochs_per_round=30)
+    pilot.press(pygame.K_RETURN)
+    pilot.wait_until(lambda: app.buffer.progress().state == TrainerState.TRAINING, 30)
+    base, labels = play.edits.positions.copy(), play.edits.labels.copy()
+    x, y = pilot.cross_screen(5)
+    pilot.drag((x, y), (x - 50, y + 30))
+    target5 = base[labels == 5].mean(0) + np.array([-50.0, 30.0]) / play.camera.scale
+    trainer = app.worker.trainer
+    pilot.wait_until(lambda: trainer.targets is not None
+                     and np.isfinite(trainer.targets.centers[5].numpy()).all(), 10)
+    np.testing.assert_allclose(trainer.targets.centers[5].numpy(), target5, atol=1e-4)
+    version = play.snapshot.version
+    pilot.wait_until(lambda: play.snapshot.version > version, 30)  # the next projection
+    np.testing.assert_allclose(play.effective_targets().centers[5], target5, atol=1e-4)
+    app.buffer.send(Command(CommandKind.STOP))
 
 
 def test_learning_rate_and_alpha_reach_the_trainer_and_the_log(make_app, digits_scene):

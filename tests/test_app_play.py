@@ -61,14 +61,13 @@ def test_drag_class_cross_moves_exactly_that_class_and_its_target(make_app):
     np.testing.assert_allclose(moved[labels == 3], base[labels == 3] + delta, atol=1e-4)
     np.testing.assert_array_equal(moved[labels != 3], base[labels != 3])
 
-    pilot.press(pygame.K_RETURN)
-    targets = app.buffer.targets()
+    targets = app.buffer.targets()  # sent when the drag ended, before any round
     assert targets is not None
     c0, s0 = targets_from_points(base, labels, 10)
     np.testing.assert_allclose(targets.centers[3], c0[3] + delta, atol=1e-4)
-    rows = np.arange(10) != 3
-    np.testing.assert_allclose(targets.centers[rows], c0[rows], atol=1e-6)
-    np.testing.assert_allclose(targets.spreads, s0, atol=1e-5)
+    np.testing.assert_allclose(targets.spreads[3], s0[3], atol=1e-5)
+    assert np.isnan(np.delete(targets.centers, 3, 0)).all()  # only the class that moved
+    pilot.press(pygame.K_RETURN)
 
     edit = _events(app, "edit")[-1]
     assert edit["op"] == "move_class" and edit["class"] == 3
@@ -299,3 +298,26 @@ def test_new_projection_waits_until_the_finger_lets_go(make_app):
     pilot.post(pygame.MOUSEBUTTONUP, pos=(x + 45, y), button=1, touch=False, mod=0)
     pilot.step(2)
     assert play.snapshot.version > held
+
+
+def test_layout_targets_give_every_class_a_target_as_in_the_paper(make_app):
+    """hill.targets: layout (the paper's): one edit gives every class a target from the
+    edited layout, for the round it starts; nothing is sent before the round."""
+    import dataclasses
+
+    from hill_arcade.config import SceneConfig
+
+    scene = SceneConfig()
+    scene = dataclasses.replace(scene, hill=dataclasses.replace(scene.hill, targets="layout"))
+    app, pilot = make_app(scene=scene)
+    play = pilot.play
+    base, labels = play.edits.positions.copy(), play.edits.labels
+    x, y = pilot.cross_screen(3)
+    pilot.drag((x, y), (x + 40, y))
+    assert app.buffer.targets() is None
+    pilot.press(pygame.K_RETURN)
+    targets = app.buffer.targets()
+    c0, s0 = targets_from_points(base, labels, 10)
+    rows = np.arange(10) != 3
+    np.testing.assert_allclose(targets.centers[rows], c0[rows], atol=1e-6)
+    np.testing.assert_allclose(targets.spreads, s0, atol=1e-5)

@@ -10,7 +10,14 @@ from pathlib import Path
 from typing import Any
 
 from hill_arcade.config import SceneConfig
-from hill_arcade.shared import Command, CommandKind, SharedBuffer, Snapshot, TrainerState
+from hill_arcade.shared import (
+    Command,
+    CommandKind,
+    SharedBuffer,
+    Snapshot,
+    Targets,
+    TrainerState,
+)
 from hill_arcade.training.checkpoint import restore, save_checkpoint
 from hill_arcade.training.trainer import Trainer, TrainerHooks, TrainingStopped
 
@@ -38,6 +45,7 @@ class TrainerWorker:
         self._stop = threading.Event()
         self._version = 0
         self._last_good: dict[str, Any] | None = None
+        self._targets: Targets | None = None  # the buffer's targets the trainer uses
 
     def start(self) -> None:
         self._thread.start()
@@ -119,9 +127,7 @@ class TrainerWorker:
     def _run_round(self, epochs: int) -> None:
         trainer = self.trainer
         assert trainer is not None
-        targets = self.buffer.targets()
-        trainer.set_targets(None if targets is None else targets.centers,
-                            None if targets is None else targets.spreads)
+        self._apply_targets(self.buffer.targets())
         trainer.alpha, trainer.lam = self.buffer.weights()
         self._last_good = copy.deepcopy(trainer.state())
         self.buffer.set_progress(state=TrainerState.TRAINING, round_epochs_left=epochs,
@@ -151,6 +157,9 @@ class TrainerWorker:
         lr = self.buffer.lr()
         if lr is not None and lr != trainer.lr:
             trainer.set_lr(lr)
+        targets = self.buffer.targets()
+        if targets is not self._targets:  # an edit made during the round: use it now
+            self._apply_targets(targets)
         for command in self.buffer.take_commands():
             if command.kind is CommandKind.PAUSE:
                 trainer.pause()
@@ -177,6 +186,13 @@ class TrainerWorker:
         self._emit({"type": "epoch", **metrics})
 
     # helpers --------------------------------------------------------------------------
+    def _apply_targets(self, targets: Targets | None) -> None:
+        trainer = self.trainer
+        assert trainer is not None
+        self._targets = targets
+        trainer.set_targets(None if targets is None else targets.centers,
+                            None if targets is None else targets.spreads)
+
     def publish(self, live: bool = False) -> None:
         """Project the display sample and hand a new snapshot to the UI."""
         trainer = self.trainer

@@ -13,13 +13,14 @@ import pygame
 from hill_arcade.edits import Edit, class_means
 from hill_arcade.input import InputEvent, Key, PointerDown, PointerMove, PointerUp, Wheel
 from hill_arcade.render.camera import Camera
-from hill_arcade.render.palette import INK
+from hill_arcade.render.palette import INK, class_colour
 from hill_arcade.render.points import DOT_RADIUS, PointLayer
 from hill_arcade.render.scale import px
 from hill_arcade.shared import TrainerState
 from hill_arcade.views.legend import LEGEND_W
 from hill_arcade.views.panel import LEFT_W
 from hill_arcade.views.section import Section
+from hill_arcade.widgets.base import text
 from hill_arcade.widgets.status import draw_banner
 
 WHEEL_SCALE = 1.1
@@ -28,6 +29,7 @@ TWEEN_S = 0.3
 TWEEN_FPS = 30  # a tween re-renders the scatter at most this often (frames in between reuse it)
 CROSS_HIT_PX = (16, 28)  # (mouse, finger)
 POINT_HIT_PX = (9, 22)
+GHOST_ARM = 6  # half size of a target's ghost cross (design px)
 EDIT_DRAGS = ("point", "class", "selection", "scale", "lasso")
 
 
@@ -155,8 +157,9 @@ class LatentCanvas(Section):
                   if progress.state == TrainerState.ERROR else None)
         extras = view.scatter_extras()
         selection = self.selection.tobytes()
+        ghosts = self.ghosts_key()
         inputs = (view.snapshot.version, view.edits.version, t, self.camera.version, tuple(vr),
-                  selection, frozenset(active), lassos, banner, extras)
+                  selection, frozenset(active), lassos, banner, extras, ghosts)
         if not repaint and inputs == self._scatter_inputs:
             return
         self._scatter_inputs = inputs
@@ -171,13 +174,15 @@ class LatentCanvas(Section):
             return
         # the view holds only the last layer draw unless overlays were drawn on it since
         clean = not repaint and self._scatter_drawn is not None and not self._scatter_overlaid
-        overlaid = bool(lassos) or banner is not None or extras is not None
+        overlaid = bool(lassos) or banner is not None or extras is not None or bool(ghosts)
         self._scatter_drawn, self._scatter_overlaid = drawn, overlaid
         self.layer.draw(surface, vr, screen, view.edits.labels, view.wrong, key,
                         self.selection, crosses, frozenset(active), clean)
         if overlaid:
             prev_clip = surface.get_clip()
             surface.set_clip(vr)
+            if ghosts:
+                self.draw_targets(surface, crosses)
             for path in lassos:
                 pygame.draw.lines(surface, INK, True, path, 1)
             if banner is not None:
@@ -185,6 +190,53 @@ class LatentCanvas(Section):
             view.draw_scatter_extras(surface)
             surface.set_clip(prev_clip)
         self.app.damage(vr)
+
+    def ghosts_key(self) -> tuple:
+        """What the target overlay shows (empty: no targets)."""
+        view = self.view
+        targets = view.effective_targets()
+        if not targets:
+            return ()
+        reach = view.reach
+        shown = () if reach is None else tuple(np.round(np.nan_to_num(reach.center, nan=-9), 2))
+        return (view.targets_key, shown)
+
+    def draw_targets(self, surface: pygame.Surface, crosses: np.ndarray) -> None:
+        """Each target as a ghost: a ring at the target spread and a small cross at the target
+        center in the class colour, a thin line from the class's live center, and the reach."""
+        view = self.view
+        targets = view.effective_targets()
+        reach = view.reach
+        width = max(1, px(1))
+        for c in np.flatnonzero(targets.active):
+            colour = class_colour(int(c))
+            ghost = np.round(self.camera.world_to_screen(targets.centers[c])).astype(int)
+            gx, gy = int(ghost[0]), int(ghost[1])
+            radius = int(round(float(targets.spreads[c]) * self.camera.scale))
+            if abs(gx) > 1e5 or abs(gy) > 1e5:
+                continue
+            live = crosses[c] if c < len(crosses) else None
+            if live is not None and (np.abs(live) < 1e5).all():
+                pygame.draw.line(surface, colour, (int(live[0]), int(live[1])), (gx, gy), width)
+            if 2 <= radius < 4000:
+                pygame.draw.circle(surface, colour, (gx, gy), radius, max(1, px(2)))
+            arm = px(GHOST_ARM)
+            pygame.draw.line(surface, colour, (gx - arm, gy - arm), (gx + arm, gy + arm),
+                             px(3))
+            pygame.draw.line(surface, colour, (gx - arm, gy + arm), (gx + arm, gy - arm),
+                             px(3))
+            if reach is not None and c < len(reach.center) and np.isfinite(reach.center[c]):
+                text(surface, f"{reach.center[c]:.0%}", (gx + arm + px(3), gy - px(8)), 18, INK)
+
+    def hit_ghost(self, pos: tuple[float, float], touch: bool = False) -> int | None:
+        """Class whose target ghost is under ``pos``."""
+        targets = self.view.effective_targets()
+        idx = np.flatnonzero(targets.active)
+        if not len(idx):
+            return None
+        d = np.hypot(*(self.camera.world_to_screen(targets.centers[idx]) - np.asarray(pos)).T)
+        k = int(np.argmin(d))
+        return int(idx[k]) if d[k] <= px(CROSS_HIT_PX[touch]) else None
 
     # input ------------------------------------------------------------------------------
     def handle(self, event: InputEvent) -> bool:
@@ -211,6 +263,8 @@ class LatentCanvas(Section):
             view.undo()
         elif ctrl:
             return False
+        elif k == pygame.K_r and shift:
+            view.clear_target()
         elif k == pygame.K_r:
             view.reset()
         else:
@@ -236,6 +290,11 @@ class LatentCanvas(Section):
         key = (ev.touch, ev.pid)
         if not self.rect.collidepoint(ev.pos):
             return False
+        if ev.button == 3:  # right-click on a target's ghost clears that target
+            c = self.hit_ghost(ev.pos)
+            if c is not None:
+                self.view.clear_target(c)
+                return True
         if ev.button in (2, 3):
             self.drags[key] = Drag("pan", ev.pos)
             return True

@@ -14,12 +14,14 @@ from typing import Any
 import numpy as np
 import pygame
 
-from hill_arcade.edits import Edit, EditState, class_means, class_stats
+from hill_arcade.edits import Edit, EditState, class_means
 from hill_arcade.input import InputEvent, Key, PointerDown, PointerUp, Wheel
+from hill_arcade.reach import Reach
 from hill_arcade.render.palette import BACKGROUND
 from hill_arcade.scene import Scene
 from hill_arcade.session import Settings
-from hill_arcade.shared import Command, CommandKind, Snapshot, Targets, TrainerState
+from hill_arcade.shared import Command, CommandKind, Snapshot, TrainerState
+from hill_arcade.targets import TargetSet
 from hill_arcade.views.canvas import TWEEN_S, LatentCanvas
 from hill_arcade.views.legend import Legend
 from hill_arcade.views.panel import ControlPanel
@@ -46,6 +48,10 @@ class PlayView(Scene):
         self._awaiting: tuple[TrainerState, float] | None = None
         self._centers_key: tuple | None = None
         self._centers_cache = np.zeros((0, 2), np.float32)
+        self.targets = TargetSet(0)  # the person's targets from earlier projections
+        self._effective: tuple[tuple, TargetSet] | None = None  # (key, committed + edits)
+        self._pushed: tuple | None = None  # key of the targets last sent to the trainer
+        self.reach: Reach | None = None  # of the projection on screen
         self._captured: dict[tuple[bool, int], Section] = {}  # pointer -> section it pressed
         self.canvas = LatentCanvas(self)
         self.legend = Legend(self)
@@ -165,8 +171,12 @@ class PlayView(Scene):
 
     # snapshots -------------------------------------------------------------------------
     def set_snapshot(self, snap: Snapshot, fit: bool = False) -> None:
-        """Adopt a new projection: tween from the old display, clear edits and selection."""
+        """Adopt a new projection: tween from the old display and re-base the dots on it. The
+        person's targets stay: edits still on screen become targets first (none is lost)."""
         old = self.display_positions() if self.edits is not None else None
+        if self.edits is not None and self.target_mode == "edited":
+            self.targets = self.effective_targets()
+        previous_epoch = self.snapshot.epoch if self.snapshot is not None else None
         self.snapshot = snap
         self.edits = EditState(snap.points, snap.labels)
         self._centers_key = None
@@ -176,6 +186,10 @@ class PlayView(Scene):
         self.class_names = tuple(snap.class_names) + tuple(
             f"class {c}" for c in range(n_names, self.num_classes))
         self.wrong = np.asarray(snap.predictions).reshape(-1) != labels
+        if self.targets.num_classes != self.num_classes:
+            self.targets = TargetSet(self.num_classes)
+        self._update_reach(log=previous_epoch is not None and snap.epoch != previous_epoch
+                           and not snap.live)
         self.canvas.forget_edit_drags()
         if old is not None and old.shape == self.edits.positions.shape:
             self.tween_from, self.tween_t = old, 0.0
@@ -281,6 +295,7 @@ class PlayView(Scene):
             fields["before"] = edit.before.mean(axis=0)
             fields["after"] = edit.after.mean(axis=0)
         self.app.log.write("edit", **fields)
+        self._push_targets()
 
     def collapse(self, c: int) -> None:
         assert self.edits is not None
@@ -300,26 +315,116 @@ class PlayView(Scene):
         self.edits.move_class(c, np.asarray(delta, np.float32), gesture)
 
     def clear_edits(self) -> None:
-        """Drop every edit: back to the latest projection."""
+        """Drop every edit and target: back to the latest projection (kiosk auto-reset)."""
+        self.targets = TargetSet(self.num_classes)
         if self.snapshot is not None:
+            self.edits = None
             self.set_snapshot(self.snapshot)
+        self._push_targets()
 
     def undo(self) -> None:
         assert self.edits is not None
         edit = self.edits.undo()
         if edit is not None:
             self.app.log.write("undo", op=edit.op, **self._ids(edit))
+            self._push_targets()
 
     def redo(self) -> None:
         assert self.edits is not None
         edit = self.edits.redo()
         if edit is not None:
             self.app.log.write("redo", op=edit.op, **self._ids(edit))
+            self._push_targets()
 
     def reset(self) -> None:
         assert self.edits is not None
         if self.edits.edited and self.edits.reset() is not None:
             self.app.log.write("reset")
+            self._push_targets()
+
+    def clear_target(self, c: int | None = None) -> bool:
+        """Drop class ``c``'s target (None: every target), its edits on screen included."""
+        assert self.edits is not None
+        idx = np.arange(len(self.edits.labels)) if c is None else self.edits.class_indices(c)
+        moved = (self.edits.positions[idx] != self.edits.base[idx]).any()
+        if moved:  # the class's unsent edit goes too (undoable like a reset)
+            self.edits.restore(idx)
+        if not (self.targets.clear(c) or moved):
+            return False
+        self.app.log.write("clear_targets", **({} if c is None else {"class": int(c)}))
+        self._push_targets()
+        return True
+
+    # targets --------------------------------------------------------------------------
+    @property
+    def target_mode(self) -> str:
+        return self.app.scene_cfg.hill.targets
+
+    @property
+    def scale(self) -> float:
+        """The projection's global scale for the snapshot on screen (1 before it is known)."""
+        value = self.snapshot.metrics.get("scale") if self.snapshot is not None else None
+        return float(value) if value else 1.0
+
+    def edited_classes(self) -> np.ndarray:
+        """Classes with points moved away from the projection on screen."""
+        assert self.edits is not None
+        moved = (self.edits.positions != self.edits.base).any(axis=1)
+        return np.unique(self.edits.labels[moved])
+
+    @property
+    def targets_key(self) -> tuple:
+        """Changes whenever the effective targets may have changed (for caches)."""
+        assert self.edits is not None
+        return (id(self.edits), self.edits.version, id(self.targets), self.targets.version)
+
+    def effective_targets(self) -> TargetSet:
+        """The targets a round would use now: earlier ones plus the edits on screen. With
+        ``hill.targets: layout`` (the paper's), an edit gives every class a target from the
+        edited layout, and there are none without an edit."""
+        assert self.edits is not None
+        key = self.targets_key
+        if self._effective is None or self._effective[0] != key:
+            moved = self.edited_classes()
+            if self.target_mode == "layout":
+                eff = TargetSet(self.num_classes)
+                if len(moved):
+                    moved = np.unique(self.edits.labels)
+            else:
+                eff = self.targets.copy()
+            eff.set_from_points(moved, self.edits.positions, self.edits.base,
+                                self.edits.labels, self.scale)
+            self._effective = (key, eff)
+        return self._effective[1]
+
+    def _push_targets(self) -> None:
+        """Send the effective targets to the trainer (used from its next batch, also in the
+        middle of a round) and log them when they changed."""
+        if self.edits is None:
+            return
+        eff = self.effective_targets()
+        key = (eff.centers.tobytes(), eff.spreads.tobytes())
+        if key == self._pushed:
+            return
+        self._pushed = key
+        if self.target_mode == "edited":
+            self.app.session.set_targets(eff.targets())
+            self.app.log.write("targets", **eff.describe())
+
+    def _update_reach(self, log: bool) -> None:
+        """Reach of the committed targets in the projection on screen; logged per epoch."""
+        assert self.snapshot is not None
+        if not self.targets:
+            self.reach = None
+            return
+        self.reach = self.targets.reach(self.snapshot.points, self.snapshot.labels, self.scale)
+        if log:
+            idx = np.flatnonzero(self.targets.active)
+            r = self.reach
+            self.app.log.write("reach", epoch=self.snapshot.epoch, classes=idx.tolist(),
+                               center=r.center[idx], center_backbone=r.center_backbone[idx],
+                               spread=r.spread[idx], spread_backbone=r.spread_backbone[idx],
+                               scale=self.scale)
 
     @staticmethod
     def _ids(edit: Edit) -> dict[str, Any]:
@@ -339,10 +444,7 @@ class PlayView(Scene):
         """Send edits (if any) as targets with the settings and RUN_ROUND; False if busy."""
         if not self.can_train() or self.edits is None or self.snapshot is None:
             return False
-        targets = None
-        if self.edits.edited:
-            targets = Targets(*class_stats(self.edits.positions, self.edits.labels,
-                                           self.num_classes))
+        targets = self.effective_targets().targets()
         session = self.app.session
         epochs = self.app.mode.round_epochs(self.epochs_per_round)
         # the state before sending: a round that fails at once must not look like "not yet"
