@@ -19,6 +19,7 @@ from hill_arcade.mode import Mode
 from hill_arcade.render.scale import px, resolve_scale, set_ui_scale
 from hill_arcade.scene import Scene
 from hill_arcade.session import (
+    PRETRAINED,
     Settings,
     TrainingSession,
     Worker,
@@ -53,7 +54,7 @@ class App:
     def __init__(self, scene_cfg: SceneConfig, *, log_dir: Path | None = None,
                  headless: bool = False, worker_factory: WorkerFactory | None = None,
                  checkpoint: Path | None = None, fullscreen: bool = False,
-                 mode: Mode | None = None, log: Any = None) -> None:
+                 mode: Mode | None = None, log: Any = None, pretrained: bool = False) -> None:
         if headless:
             os.environ.setdefault("SDL_VIDEODRIVER", "dummy")
             os.environ.setdefault("SDL_AUDIODRIVER", "dummy")
@@ -95,6 +96,7 @@ class App:
         self.log.write("session_start", scene=scene_cfg.name, source=scene_cfg.source,
                        mode=self.mode.name)
         self.worker_factory = worker_factory or default_worker_factory
+        self.pretrained = pretrained  # no checkpoint: start from the cached pretrained model
         self.mode.attach(self)
         self.session = self._new_session(scene_cfg, checkpoint)
         self.session.start()
@@ -104,6 +106,8 @@ class App:
             return (self.mode.make_worker(scene, buffer, ckpt)
                     or self.worker_factory(scene, buffer, ckpt))
 
+        if checkpoint is None and self.pretrained:
+            checkpoint = PRETRAINED
         settings = Settings.from_scene(scene_cfg, **self.mode.settings_overrides(scene_cfg))
         session = TrainingSession(scene_cfg, self.log, factory, settings=settings,
                                   checkpoint=None if checkpoint is None else Path(checkpoint))

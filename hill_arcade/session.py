@@ -25,6 +25,9 @@ from hill_arcade.shared import (
 )
 
 LR_RANGE = (1e-6, 1.0)
+# as a session's checkpoint: the scene's model pretrained to its first interaction point, from
+# the user cache (trained there once, with progress on the loading screen, if missing)
+PRETRAINED = Path("<pretrained>")
 EPOCHS_RANGE = (1, 200)
 
 

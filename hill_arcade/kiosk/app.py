@@ -200,10 +200,10 @@ class KioskMode(Mode):
 
 def kiosk_app(scene_cfg: SceneConfig, *, log_dir: Path | None = None, headless: bool = False,
               windowed: bool = False, worker_factory: WorkerFactory | None = None,
-              clock: Callable[[], float] = time.monotonic) -> App:
+              clock: Callable[[], float] = time.monotonic, pretrained: bool = False) -> App:
     """An App in kiosk mode (borderless fullscreen unless ``windowed``)."""
     return App(scene_cfg, log_dir=log_dir, headless=headless, fullscreen=not windowed,
-               mode=KioskMode(scene_cfg, worker_factory, clock))
+               mode=KioskMode(scene_cfg, worker_factory, clock), pretrained=pretrained)
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -215,6 +215,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                        help="session log folder (default: ./hill-runs/<timestamp>/)")
     kiosk.add_argument("--windowed", action="store_true",
                        help="a normal window instead of borderless fullscreen")
+    kiosk.add_argument("--from-scratch", action="store_true",
+                       help="start at epoch 0 instead of the scene's pretrained model (cached)")
 
 
 def run_kiosk(args: argparse.Namespace) -> int:
@@ -222,5 +224,6 @@ def run_kiosk(args: argparse.Namespace) -> int:
     from hill_arcade.config import load_scene, resolve_scene
 
     scene = load_scene(resolve_scene(args.scene))
-    kiosk_app(scene, log_dir=args.log_dir, windowed=args.windowed).run()
+    kiosk_app(scene, log_dir=args.log_dir, windowed=args.windowed,
+              pretrained=not args.from_scratch).run()
     return 0

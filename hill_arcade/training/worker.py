@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from hill_arcade.config import SceneConfig
+from hill_arcade.session import PRETRAINED
 from hill_arcade.shared import (
     Command,
     CommandKind,
@@ -81,6 +82,9 @@ class TrainerWorker:
     def _main(self) -> None:
         try:
             self._load()
+        except TrainingStopped:  # closed while pretraining
+            self.buffer.set_progress(state=TrainerState.STOPPED, message="stopped")
+            return
         except Exception as exc:  # loading failed: show it, nothing to retry with
             self._fail(exc, fatal=True)
             return
@@ -97,6 +101,8 @@ class TrainerWorker:
         self.buffer.set_progress(state=TrainerState.LOADING,
                                  message=f"Loading {self.scene.dataset.name} data and model…")
         self.trainer = self.trainer_factory(self.scene)
+        if self.checkpoint == PRETRAINED:
+            self.checkpoint = self._pretrained()
         self.trainer.hooks = TrainerHooks(between_batches=self._between_batches,
                                           on_step=self._on_step, on_epoch=self._on_epoch)
         if self.checkpoint is not None:
@@ -105,6 +111,35 @@ class TrainerWorker:
         self.publish()
         self.buffer.set_progress(state=TrainerState.IDLE, epoch=self.trainer.epoch,
                                  device=str(self.trainer.device), message="ready")
+
+    def _pretrained(self) -> Path | None:
+        """The scene's model pretrained to its first interaction point: from the user cache,
+        else trained here once (progress on the loading screen) and cached for next time."""
+        from hill_arcade.analysis.pretrain import pretrained_folder
+        from hill_arcade.training.headless import checkpoint_name, train_headless
+
+        epochs = self.scene.schedule.pretrain_epochs
+        if epochs <= 0:
+            return None
+        folder = pretrained_folder(self.scene, epochs)
+        path = folder / checkpoint_name(epochs)
+        if path.is_file():
+            return path
+        trainer = self.trainer
+        assert trainer is not None
+
+        def progress(epoch: int, batch: int, batches: int) -> None:
+            if self._stop.is_set():
+                trainer.stop()
+            self.buffer.set_progress(
+                epoch=epoch, batch=batch, batches_per_epoch=batches,
+                message=f"Pretraining {self.scene.name} to epoch {epochs} (once, then cached):"
+                        f" epoch {epoch}/{epochs}")
+
+        for stale in ("metrics.csv", "last.pt"):  # an interrupted earlier attempt
+            (folder / stale).unlink(missing_ok=True)
+        train_headless(self.scene, epochs, folder, trainer=trainer, on_step=progress)
+        return None  # the trainer holds the pretrained model already
 
     def _handle(self, command: Command) -> None:
         trainer = self.trainer

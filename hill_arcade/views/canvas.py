@@ -20,7 +20,7 @@ from hill_arcade.shared import TrainerState
 from hill_arcade.views.legend import LEGEND_W
 from hill_arcade.views.panel import LEFT_W
 from hill_arcade.views.section import Section
-from hill_arcade.widgets.base import text
+from hill_arcade.widgets.base import rendered, text
 from hill_arcade.widgets.status import draw_banner
 
 WHEEL_SCALE = 1.1
@@ -29,6 +29,8 @@ TWEEN_S = 0.3
 TWEEN_FPS = 30  # a tween re-renders the scatter at most this often (frames in between reuse it)
 CROSS_HIT_PX = (16, 28)  # (mouse, finger)
 POINT_HIT_PX = (9, 22)
+FIRST_HINT = "Drag a class's cross (+) where it should go, then press Train (enter)"
+HINT_BG = (40, 90, 150)
 GHOST_ARM = 6  # half size of a target's ghost cross (design px)
 EDIT_DRAGS = ("point", "class", "selection", "scale", "lasso")
 
@@ -158,8 +160,9 @@ class LatentCanvas(Section):
         extras = view.scatter_extras()
         selection = self.selection.tobytes()
         ghosts = self.ghosts_key()
+        hint = self.hint()
         inputs = (view.snapshot.version, view.edits.version, t, self.camera.version, tuple(vr),
-                  selection, frozenset(active), lassos, banner, extras, ghosts)
+                  selection, frozenset(active), lassos, banner, extras, ghosts, hint)
         if not repaint and inputs == self._scatter_inputs:
             return
         self._scatter_inputs = inputs
@@ -174,7 +177,8 @@ class LatentCanvas(Section):
             return
         # the view holds only the last layer draw unless overlays were drawn on it since
         clean = not repaint and self._scatter_drawn is not None and not self._scatter_overlaid
-        overlaid = bool(lassos) or banner is not None or extras is not None or bool(ghosts)
+        overlaid = (bool(lassos) or banner is not None or extras is not None or bool(ghosts)
+                    or hint is not None)
         self._scatter_drawn, self._scatter_overlaid = drawn, overlaid
         self.layer.draw(surface, vr, screen, view.edits.labels, view.wrong, key,
                         self.selection, crosses, frozenset(active), clean)
@@ -187,9 +191,30 @@ class LatentCanvas(Section):
                 pygame.draw.lines(surface, INK, True, path, 1)
             if banner is not None:
                 draw_banner(surface, pygame.Rect(vr.x, vr.y, vr.w, px(40)), banner)
+            if hint is not None:
+                self.draw_hint(surface, hint)
             view.draw_scatter_extras(surface)
             surface.set_clip(prev_clip)
         self.app.damage(vr)
+
+    def hint(self) -> str | None:
+        """The first-run hint, until the person has edited or trained."""
+        view = self.view
+        if view.round_starts or view.edits.edited or view.targets or self.drags:
+            return None
+        return FIRST_HINT
+
+    def hint_rect(self) -> pygame.Rect:
+        vr = self.rect
+        box = pygame.Rect(0, 0, min(vr.w - px(20), px(560)), px(40))
+        box.midbottom = (vr.centerx, vr.bottom - px(14))
+        return box
+
+    def draw_hint(self, surface: pygame.Surface, hint: str) -> None:
+        box = self.hint_rect()
+        pygame.draw.rect(surface, HINT_BG, box, border_radius=px(10))
+        img = rendered(hint, 22, (255, 255, 255))
+        surface.blit(img, img.get_rect(center=box.center))
 
     def ghosts_key(self) -> tuple:
         """What the target overlay shows (empty: no targets)."""
