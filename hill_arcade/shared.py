@@ -42,6 +42,8 @@ class Snapshot:
     history: tuple[dict[str, Any], ...] = ()  # per-epoch metrics so far
     live: bool = False  # a mid-epoch refresh (kiosk live mode)
     class_names: tuple[str, ...] = ()
+    # a class-balanced validation sample: (points, labels, predictions); None on live refreshes
+    val: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
 
 
 @dataclass(frozen=True)

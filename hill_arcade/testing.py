@@ -263,7 +263,9 @@ class FakeWorker:
         self.buffer.publish(Snapshot(
             self.version, self.epoch, self.epoch * self.batches, self.points.copy(),
             self.labels.copy(), self.predictions.copy(), metrics, tuple(self.history),
-            class_names=tuple(f"c{c}" for c in range(self.num_classes))))
+            class_names=tuple(f"c{c}" for c in range(self.num_classes)),
+            val=(self.points[::2] + np.float32(0.05), self.labels[::2].copy(),
+                 self.predictions[1::2][:len(self.labels[::2])].copy())))
 
     def _run(self) -> None:
         self.buffer.set_progress(state=TrainerState.LOADING, message="Loading fake data...")

@@ -95,12 +95,26 @@ class PointLayer:
         self._labels: np.ndarray | None = None  # labels the sprite lists below belong to
         self._label_sprites = np.zeros(0, object)
         self._label_sprite_list: list[pygame.Surface] = []
+        self._faded: dict[int, pygame.Surface] = {}
+        self.dimmed: frozenset[int] = frozenset()  # classes drawn faded (another is in focus)
         self.redraws = 0
 
     def sprite(self, c: int) -> pygame.Surface:
         if c not in self._sprites:
             self._sprites[c] = colour_keyed(make_sprite(class_colour(c), class_shape(c)))
         return self._sprites[c]
+
+    def faded_sprite(self, c: int) -> pygame.Surface:
+        """Class ``c``'s marker blended three quarters of the way into the background."""
+        if c not in self._faded:
+            self._faded[c] = colour_keyed(make_sprite(faded(class_colour(c)), class_shape(c)))
+        return self._faded[c]
+
+    def set_dimmed(self, classes: frozenset[int]) -> None:
+        """Draw these classes faded from the next draw on."""
+        if classes != self.dimmed:
+            self.dimmed = classes
+            self._labels = None  # the per-point sprite lists change
 
     def draw(self, target: pygame.Surface, rect: pygame.Rect, screen: np.ndarray,
              labels: np.ndarray, wrong: np.ndarray, key: tuple,
@@ -193,11 +207,18 @@ class PointLayer:
             self._labels = labels
             arr = np.empty(len(labels), object)
             if len(labels):
-                table = [self.sprite(c) for c in range(int(labels.max()) + 1)]
+                table = [self.faded_sprite(c) if c in self.dimmed else self.sprite(c)
+                         for c in range(int(labels.max()) + 1)]
                 arr[:] = [table[c] for c in labels.tolist()]
             self._label_sprites = arr
             self._label_sprite_list = arr.tolist()
         return self._label_sprite_list
+
+
+def faded(colour: tuple[int, int, int], amount: float = 0.75) -> tuple[int, int, int]:
+    """``colour`` blended ``amount`` of the way into the background."""
+    return tuple(int(round(c + (b - c) * amount)) for c, b in zip(colour, BACKGROUND,
+                                                                  strict=True))
 
 
 def draw_cross(target: pygame.Surface, pos: tuple[int, int], colour: tuple[int, int, int],

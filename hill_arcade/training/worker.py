@@ -233,6 +233,7 @@ class TrainerWorker:
         trainer = self.trainer
         assert trainer is not None
         shown = trainer.display()
+        val = trainer.display("val") if not live else None  # live refreshes stay cheap
         self._version += 1
         metrics = dict(trainer.history[-1]) if trainer.history else {
             "epoch": trainer.epoch, "device": str(trainer.device)}
@@ -240,7 +241,8 @@ class TrainerWorker:
             version=self._version, epoch=trainer.epoch, step=trainer.step,
             points=shown.points, labels=shown.labels, predictions=shown.predictions,
             metrics=metrics, history=tuple(dict(m) for m in trainer.history), live=live,
-            class_names=tuple(trainer.data.class_names)))
+            class_names=tuple(trainer.data.class_names),
+            val=None if val is None else (val.points, val.labels, val.predictions)))
 
     def _fail(self, exc: BaseException, fatal: bool = False) -> None:
         message = f"{type(exc).__name__}: {exc}".splitlines()[0]

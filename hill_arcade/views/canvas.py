@@ -14,7 +14,7 @@ from hill_arcade.edits import Edit, class_means
 from hill_arcade.input import InputEvent, Key, PointerDown, PointerMove, PointerUp, Wheel
 from hill_arcade.render.camera import Camera
 from hill_arcade.render.palette import INK, class_colour
-from hill_arcade.render.points import DOT_RADIUS, PointLayer
+from hill_arcade.render.points import CROSS_ARM, DOT_RADIUS, PointLayer
 from hill_arcade.render.scale import px
 from hill_arcade.shared import TrainerState
 from hill_arcade.views.legend import LEGEND_W
@@ -29,6 +29,7 @@ TWEEN_S = 0.3
 TWEEN_FPS = 30  # a tween re-renders the scatter at most this often (frames in between reuse it)
 CROSS_HIT_PX = (16, 28)  # (mouse, finger)
 POINT_HIT_PX = (9, 22)
+VAL_BANNER = "Validation sample (view only; rings = misclassified) - press v to edit again"
 FIRST_HINT = "Drag a class's cross (+) where it should go, then press Train (enter)"
 HINT_BG = (40, 90, 150)
 GHOST_ARM = 6  # half size of a target's ghost cross (design px)
@@ -150,7 +151,11 @@ class LatentCanvas(Section):
         # starting one step in (step 0 would redraw the old layout)
         steps = round(TWEEN_S * TWEEN_FPS)
         t = min(1.0, (np.floor(view.tween_t * steps) + 1) / steps) if tweening else 1.0
-        pos = view.positions_at(t)
+        if view.show_val and view.val is not None:  # the validation sample, view only
+            pos, labels, predictions = view.val
+            wrong = predictions != labels
+        else:
+            pos, labels, wrong = view.positions_at(t), view.edits.labels, view.wrong
         active = {d.target[0] for d in self.drags.values() if d.kind == "class"}
         active |= {d.target.cls for d in self.drags.values() if d.kind == "scale"}
         lassos = tuple(tuple(d.path) for d in self.drags.values()
@@ -161,30 +166,41 @@ class LatentCanvas(Section):
         selection = self.selection.tobytes()
         ghosts = self.ghosts_key()
         hint = self.hint()
+        if banner is None and view.show_val:
+            banner = VAL_BANNER
+        shown = (view.show_val, view.show_before, view.focus, view.hidden)
         inputs = (view.snapshot.version, view.edits.version, t, self.camera.version, tuple(vr),
-                  selection, frozenset(active), lassos, banner, extras, ghosts, hint)
+                  selection, frozenset(active), lassos, banner, extras, ghosts, hint, shown)
         if not repaint and inputs == self._scatter_inputs:
             return
         self._scatter_inputs = inputs
         # what would show, in whole pixels: late tween steps often move nothing visibly
         screen = np.round(self.camera.world_to_screen(pos))
-        crosses = self.cross_positions() if t >= 1.0 else np.round(
-            self.camera.world_to_screen(class_means(pos, view.edits.labels, view.num_classes))
+        crosses = self.cross_positions() if t >= 1.0 and not view.show_val else np.round(
+            self.camera.world_to_screen(class_means(pos, labels, view.num_classes))
         ).astype(np.int64)
-        key = (screen.tobytes(), view.wrong.tobytes(), view.edits.labels.tobytes(), selection)
+        if view.hidden:
+            hidden = np.isin(labels, list(view.hidden))
+            screen[hidden] = np.nan
+            crosses[[c for c in view.hidden if c < len(crosses)]] = -10**6
+        self.layer.set_dimmed(frozenset() if view.focus is None else
+                              frozenset(range(view.num_classes)) - {view.focus})
+        key = (screen.tobytes(), wrong.tobytes(), labels.tobytes(), selection, self.layer.dimmed)
         drawn = (key, crosses.tobytes(), *inputs[4:])
         if not repaint and drawn == self._scatter_drawn:
             return
         # the view holds only the last layer draw unless overlays were drawn on it since
         clean = not repaint and self._scatter_drawn is not None and not self._scatter_overlaid
-        overlaid = (bool(lassos) or banner is not None or extras is not None or bool(ghosts)
-                    or hint is not None)
+        overlaid = True  # class labels go over every drawing (and so does anything else)
         self._scatter_drawn, self._scatter_overlaid = drawn, overlaid
-        self.layer.draw(surface, vr, screen, view.edits.labels, view.wrong, key,
+        self.layer.draw(surface, vr, screen, labels, wrong, key,
                         self.selection, crosses, frozenset(active), clean)
         if overlaid:
             prev_clip = surface.get_clip()
             surface.set_clip(vr)
+            if view.show_before and view.before is not None:
+                self.draw_before(surface, crosses)
+            self.draw_cross_labels(surface, crosses)
             if ghosts:
                 self.draw_targets(surface, crosses)
             for path in lassos:
@@ -196,6 +212,31 @@ class LatentCanvas(Section):
             view.draw_scatter_extras(surface)
             surface.set_clip(prev_clip)
         self.app.damage(vr)
+
+    def draw_cross_labels(self, surface: pygame.Surface, crosses: np.ndarray) -> None:
+        """Each class's short name beside its cross."""
+        off = px(CROSS_ARM + 4)
+        for c, (x, y) in enumerate(crosses.tolist()):
+            if abs(x) < 1e5 and abs(y) < 1e5 and c < len(self.view.class_names):
+                text(surface, self.view.class_names[c][:8], (x + off, y + off - px(4)), 18, INK)
+
+    def draw_before(self, surface: pygame.Surface, crosses: np.ndarray) -> None:
+        """The projection before the last round, faded, with an arrow per class from its
+        center then to its center now."""
+        view = self.view
+        points, labels, _ = view.before
+        screen = np.round(self.camera.world_to_screen(points)).astype(np.int64)
+        half = px(DOT_RADIUS) + 1
+        ok = (np.abs(screen) < 1e5).all(axis=1) & ~np.isin(labels, list(view.hidden))
+        surface.fblits([(self.layer.faded_sprite(int(c)), (int(x) - half, int(y) - half))
+                        for c, (x, y) in zip(labels[ok].tolist(), screen[ok].tolist(),
+                                             strict=True)])
+        old = self.camera.world_to_screen(class_means(points, labels, view.num_classes))
+        for c in range(min(len(old), len(crosses))):
+            (x0, y0), (x1, y1) = old[c], crosses[c]
+            if c in view.hidden or not (np.isfinite([x0, y0]).all() and abs(x1) < 1e5):
+                continue
+            draw_arrow(surface, class_colour(c), (x0, y0), (x1, y1), max(1, px(2)))
 
     def hint(self) -> str | None:
         """The first-run hint, until the person has edited or trained."""
@@ -290,6 +331,12 @@ class LatentCanvas(Section):
             return False
         elif k == pygame.K_r and shift:
             view.clear_target()
+        elif k == pygame.K_d:
+            view.toggle("before")
+        elif k == pygame.K_v:
+            view.toggle("val")
+        elif k in (pygame.K_HOME, pygame.K_0):
+            view.fit()
         elif k == pygame.K_r:
             view.reset()
         else:
@@ -325,6 +372,9 @@ class LatentCanvas(Section):
             return True
         if ev.button != 1:
             return False
+        if self.view.show_val:  # the validation sample is view only: drag pans
+            self.drags[key] = Drag("pan", ev.pos)
+            return True
         gesture = self.view.new_gesture()
         c = self.hit_cross(ev.pos, ev.touch)
         if ev.touch and self._start_pinch(key, ev.pos, c):
@@ -446,3 +496,18 @@ class LatentCanvas(Section):
             before = drag.target[1] if drag.kind == "class" else None
             self.view.log_edit(drag.edit, center_before=before)
         return True
+
+
+def draw_arrow(surface: pygame.Surface, colour: tuple[int, int, int],
+               start: tuple[float, float], end: tuple[float, float], width: int) -> None:
+    """A line from ``start`` to ``end`` with a filled head at ``end``."""
+    v = np.subtract(end, start, dtype=np.float64)
+    length = float(np.hypot(*v))
+    if length < 2:
+        return
+    u = v / length
+    head = min(px(12), length * 0.5)
+    base = np.asarray(end) - u * head
+    side = np.array([-u[1], u[0]]) * head * 0.45
+    pygame.draw.line(surface, colour, tuple(start), tuple(base), width)
+    pygame.draw.polygon(surface, colour, [tuple(end), tuple(base + side), tuple(base - side)])

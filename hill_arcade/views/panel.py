@@ -64,8 +64,20 @@ class ControlPanel(Section):
                                    view.set_alpha, 0.0, 1.0)
         self.lam_slider = Slider(scaled_rect(x, 282, w, 40), "lambda", lambda: view.lam,
                                  view.set_lam, 0.0, 2.0)
+        half = (w - 8) // 2
+        self.before_button = Button(scaled_rect(x, 672, half, 34), self._before_label,
+                                    lambda: view.toggle("before"), "d",
+                                    lambda: view.before is not None)
+        self.val_button = Button(scaled_rect(x + half + 8, 672, half, 34), self._val_label,
+                                 lambda: view.toggle("val"), "v", lambda: view.val is not None)
         self.widgets = [self.train_button, self.pause_button, self.stepper, self.lr_stepper,
-                        self.alpha_slider, self.lam_slider]
+                        self.alpha_slider, self.lam_slider, self.before_button, self.val_button]
+
+    def _before_label(self) -> str:
+        return "now" if self.view.show_before else "before/after"
+
+    def _val_label(self) -> str:
+        return "train pts" if self.view.show_val else "val pts"
 
     def _can_pause(self) -> bool:
         return self.app.session.progress().state in (TrainerState.TRAINING, TrainerState.PAUSED)
@@ -153,7 +165,7 @@ class ControlPanel(Section):
                 and time.monotonic() - self._live_at < 1.0 / LIVE_FPS):
             batch = self._live_drawn[2]
         return (progress.state, progress.epoch, batch, progress.batches_per_epoch,
-                edits.undo_depth, edits.edited, len(self.view.selection))
+                edits.undo_depth, self.view.edit_count, len(self.view.selection))
 
     def draw(self, surface: pygame.Surface, repaint: bool) -> None:
         progress = self.app.session.progress()
@@ -217,7 +229,7 @@ class ControlPanel(Section):
         if progress.batches_per_epoch:
             label += f" - batch {progress.batch}/{progress.batches_per_epoch}"
         draw_progress(surface, self.progress_rect(), frac, label)
-        status = f"edits: {edits.undo_depth}" + ("  (modified)" if edits.edited else "")
+        status = f"edits: {self.view.edit_count}" + ("  (modified)" if edits.edited else "")
         text(surface, status, (px(14), px(618)), 19)
         if len(self.view.selection):
             text(surface, f"selected: {len(self.view.selection)} points", (px(14), px(638)),

@@ -52,6 +52,13 @@ class PlayView(Scene):
         self._effective: tuple[tuple, TargetSet] | None = None  # (key, committed + edits)
         self._pushed: tuple | None = None  # key of the targets last sent to the trainer
         self.reach: Reach | None = None  # of the projection on screen
+        self.show_val = False  # `v`: the validation sample instead of the training one
+        self.val: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None  # latest val sample
+        self.show_before = False  # `d`: the projection before the last round, faded
+        self.before: tuple[np.ndarray, np.ndarray, int] | None = None  # points, labels, epoch
+        self.round_from: int | None = None  # epoch the last round started at
+        self.focus: int | None = None  # legend click: this class stands out, others fade
+        self.hidden: frozenset[int] = frozenset()  # legend shift-click: not drawn
         self._captured: dict[tuple[bool, int], Section] = {}  # pointer -> section it pressed
         self.canvas = LatentCanvas(self)
         self.legend = Legend(self)
@@ -179,6 +186,7 @@ class PlayView(Scene):
         previous_epoch = self.snapshot.epoch if self.snapshot is not None else None
         self.snapshot = snap
         self.edits = EditState(snap.points, snap.labels)
+        self._reset_marks: list[int] = []  # undo depths right after each reset (edit_count)
         self._centers_key = None
         labels = self.edits.labels
         n_names = len(snap.class_names)
@@ -186,6 +194,8 @@ class PlayView(Scene):
         self.class_names = tuple(snap.class_names) + tuple(
             f"class {c}" for c in range(n_names, self.num_classes))
         self.wrong = np.asarray(snap.predictions).reshape(-1) != labels
+        if snap.val is not None:
+            self.val = snap.val
         if self.targets.num_classes != self.num_classes:
             self.targets = TargetSet(self.num_classes)
         self._update_reach(log=previous_epoch is not None and snap.epoch != previous_epoch
@@ -322,10 +332,22 @@ class PlayView(Scene):
             self.set_snapshot(self.snapshot)
         self._push_targets()
 
+    @property
+    def edit_count(self) -> int:
+        """Edits in effect on screen since the last reset (the panel's "edits: N")."""
+        assert self.edits is not None
+        if not self.edits.edited:
+            return 0
+        marks = [m for m in self._reset_marks if m <= self.edits.undo_depth]
+        self._reset_marks = marks  # a reset that was undone no longer counts
+        return self.edits.undo_depth - (marks[-1] if marks else 0)
+
     def undo(self) -> None:
         assert self.edits is not None
         edit = self.edits.undo()
         if edit is not None:
+            self._reset_marks = [m for m in self._reset_marks
+                                 if m <= self.edits.undo_depth]
             self.app.log.write("undo", op=edit.op, **self._ids(edit))
             self._push_targets()
 
@@ -333,12 +355,15 @@ class PlayView(Scene):
         assert self.edits is not None
         edit = self.edits.redo()
         if edit is not None:
+            if edit.op == "reset":
+                self._reset_marks = [*self._reset_marks, self.edits.undo_depth]
             self.app.log.write("redo", op=edit.op, **self._ids(edit))
             self._push_targets()
 
     def reset(self) -> None:
         assert self.edits is not None
         if self.edits.edited and self.edits.reset() is not None:
+            self._reset_marks = [*self._reset_marks, self.edits.undo_depth]
             self.app.log.write("reset")
             self._push_targets()
 
@@ -451,7 +476,50 @@ class PlayView(Scene):
         self._awaiting = (session.progress().state, time.monotonic())
         session.run_round(targets, epochs, from_epoch=self.snapshot.epoch)
         self.round_starts.append(int(self.snapshot.epoch) + 1)
+        self.before = (self.snapshot.points.copy(), self.snapshot.labels.copy(),
+                       int(self.snapshot.epoch))
+        self.round_from = int(self.snapshot.epoch)
         return True
+
+    # what is shown ----------------------------------------------------------------------
+    def toggle(self, what: str) -> None:
+        """Flip a display option (``val``, ``before``) and log it."""
+        if what == "val":
+            self.show_val = not self.show_val and self.val is not None
+            on = self.show_val
+        else:
+            self.show_before = not self.show_before and self.before is not None
+            on = self.show_before
+        self.app.log.write("view", option=what, on=on)
+
+    def set_focus(self, c: int | None) -> None:
+        """Make class ``c`` stand out (others faded); the same class again (or None) ends it."""
+        self.focus = None if c is None or c == self.focus else int(c)
+        self.app.log.write("view", option="focus", cls=self.focus)
+
+    def toggle_hidden(self, c: int) -> None:
+        """Hide class ``c``'s points and cross, or show them again."""
+        self.hidden = self.hidden ^ {int(c)}
+        self.app.log.write("view", option="hidden", classes=sorted(self.hidden))
+
+    def fit(self) -> None:
+        """Zoom and pan so every point shown is in view."""
+        points = self.val[0] if self.show_val and self.val is not None else self.edits.positions
+        self.camera.fit(points)
+        self.app.log.write("view", option="fit")
+
+    def round_class_delta(self) -> np.ndarray | None:
+        """Per-class change of validation accuracy over the last round (None before one)."""
+        if self.round_from is None or self.snapshot is None:
+            return None
+        history = {int(m.get("epoch", -1)): m for m in self.snapshot.history}
+        before, after = history.get(self.round_from), history.get(int(self.snapshot.epoch))
+        if not before or not after or after is before:
+            return None
+        a, b = before.get("per_class_acc"), after.get("per_class_acc")
+        if not a or not b or len(a) != len(b):
+            return None
+        return np.asarray(b, np.float64) - np.asarray(a, np.float64)
 
     def toggle_pause(self) -> None:
         state = self.app.buffer.progress().state

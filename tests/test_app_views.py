@@ -1,0 +1,100 @@
+"""What a person sees after a round: before/after, validation points, focus and hidden classes,
+class labels — checked in pixels and events.jsonl, driven by keys and clicks."""
+
+from __future__ import annotations
+
+import numpy as np
+import pygame
+
+from hill_arcade.render.palette import class_colour
+from hill_arcade.render.points import faded
+from hill_arcade.session_log import read_events
+from hill_arcade.shared import TrainerState
+
+
+def _round(app, pilot) -> None:
+    app.session.set(epochs_per_round=1)
+    epoch = app.play.snapshot.epoch
+    pilot.press(pygame.K_RETURN)
+    pilot.wait_until(lambda: app.play.snapshot.epoch > epoch
+                     and app.buffer.progress().state == TrainerState.IDLE, 10)
+    pilot.step(30)
+
+
+def test_d_shows_arrows_from_old_to_new_class_centers(make_app):
+    app, pilot = make_app()
+    play = pilot.play
+    old = play.class_centers().copy()
+    x, y = pilot.cross_screen(4)
+    pilot.drag((x, y), (x + 80, y - 60), steps=6)  # the fake trainer moves class 4 that way
+    _round(app, pilot)
+    new = play.class_centers()
+    assert np.linalg.norm(new[4] - old[4]) > 0.1
+    a, b = (np.round(play.camera.world_to_screen(p)) for p in (old[4], new[4]))
+    mid = tuple(int(v) for v in np.round((a + b) / 2 + (b - a) * 0.1))
+    before_px = pilot.pixel(*mid)
+    pilot.press(pygame.K_d)
+    assert pilot.pixel(*mid) == class_colour(4) != before_px  # the arrow's shaft
+    pilot.press(pygame.K_d)
+    assert pilot.pixel(*mid) == before_px
+    assert [e["on"] for e in read_events(app.log_dir / "events.jsonl")
+            if e["type"] == "view" and e["option"] == "before"] == [True, False]
+
+
+def test_v_shows_validation_points_with_rings_and_is_view_only(make_app):
+    app, pilot = make_app()
+    play = pilot.play
+    val_points, val_labels, val_pred = play.val
+    pilot.press(pygame.K_v)
+    assert play.show_val
+    wrong = np.flatnonzero(val_pred != val_labels)
+    crosses = play.cross_positions()
+    scr = np.round(play.camera.world_to_screen(val_points))
+    clear = [i for i in wrong if np.hypot(*(crosses - scr[i]).T).min() > 25]
+    x, y = scr[clear[0]]
+    assert sum(pilot.pixel(x + 6, y)) < 150  # the dark ring of a misclassified val point
+    positions = play.edits.positions.copy()
+    cx, cy = pilot.cross_screen(2)
+    pilot.drag((cx, cy), (cx + 40, cy))  # pans, edits nothing
+    np.testing.assert_array_equal(play.edits.positions, positions)
+    pilot.press(pygame.K_v)
+    assert not play.show_val
+
+
+def test_legend_click_focuses_a_class_and_shift_click_hides_it(make_app):
+    app, pilot = make_app()
+    play = pilot.play
+    labels = play.edits.labels
+    crosses = play.cross_positions()
+    scr = np.round(play.point_screen()).astype(int)
+    wrong = np.flatnonzero(play.wrong)
+
+    def on_top(i: int) -> bool:  # nothing drawn later (or a ring) covers point i
+        d = np.hypot(*(scr - scr[i]).T)
+        return (d[i + 1:] > 9).all() and (d[wrong] > 9).all()
+
+    lonely = [i for i in range(len(scr)) if labels[i] == 1 and on_top(i)
+              and np.hypot(*(crosses - scr[i]).T).min() > 25]
+    x, y = scr[lonely[0]]
+    assert pilot.pixel(x, y) == class_colour(1)
+    pilot.click(*play.legend.row_rect(3).center)  # focus class 3: class 1 fades
+    assert pilot.pixel(x, y) == faded(class_colour(1))
+    pilot.click(*play.legend.row_rect(3).center)  # again: back to normal
+    assert pilot.pixel(x, y) == class_colour(1)
+    pilot.click(*play.legend.row_rect(1).center, mod=pygame.KMOD_LSHIFT)  # hide class 1
+    assert pilot.pixel(x, y) != class_colour(1)
+    assert pilot.pixel(*pilot.cross_screen(1)) != class_colour(1)
+    pilot.click(*play.legend.row_rect(1).center, mod=pygame.KMOD_LSHIFT)
+    assert pilot.pixel(x, y) == class_colour(1)
+
+
+def test_fit_key_brings_every_point_into_view(make_app):
+    app, pilot = make_app()
+    play = pilot.play
+    vr = play.view_rect
+    pilot.drag((vr.centerx, vr.centery), (vr.centerx + 500, vr.centery), button=3)
+    inside = lambda: play.view_rect.collidelistall(  # noqa: E731
+        [pygame.Rect(int(x), int(y), 1, 1) for x, y in play.point_screen()])
+    assert len(inside()) < len(play.edits.positions)
+    pilot.press(pygame.K_HOME)
+    assert len(inside()) == len(play.edits.positions)
