@@ -98,3 +98,28 @@ def test_fit_key_brings_every_point_into_view(make_app):
     assert len(inside()) < len(play.edits.positions)
     pilot.press(pygame.K_HOME)
     assert len(inside()) == len(play.edits.positions)
+
+
+def test_confusion_view_opens_and_a_cell_click_highlights_its_samples(make_app):
+    from hill_arcade.render.points import SELECTION
+
+    app, pilot = make_app()
+    play = pilot.play
+    _, labels, predictions = play.val
+    true, pred = next((int(t), int(p)) for t, p in zip(labels, predictions, strict=True)
+                      if t != p)
+    pilot.press(pygame.K_c)
+    box = play.confusion.rect
+    assert box.w > 0 and play.view_rect.contains(box)
+    cell = play.confusion.cell_rect(true, pred)
+    pilot.click(*cell.center)
+    assert play.show_val
+    chosen = np.flatnonzero((labels == true) & (predictions == pred))
+    x, y = np.round(play.camera.world_to_screen(play.val[0][chosen[0]])).astype(int)
+    ring = [pilot.pixel(x + dx, y) for dx in range(5, 10)]
+    assert SELECTION in ring  # the highlighted sample carries the selection ring
+    event = [e for e in read_events(app.log_dir / "events.jsonl")
+             if e["type"] == "view" and e["option"] == "confusion_cell"][-1]
+    assert (event["true"], event["pred"], event["count"]) == (true, pred, len(chosen))
+    pilot.press(pygame.K_c)
+    assert play.confusion.rect.w == 0

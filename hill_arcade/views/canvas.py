@@ -168,7 +168,8 @@ class LatentCanvas(Section):
         hint = self.hint()
         if banner is None and view.show_val:
             banner = VAL_BANNER
-        shown = (view.show_val, view.show_before, view.focus, view.hidden)
+        shown = (view.show_val, view.show_before, view.focus, view.hidden, view.show_confusion,
+                 view.highlight)
         inputs = (view.snapshot.version, view.edits.version, t, self.camera.version, tuple(vr),
                   selection, frozenset(active), lassos, banner, extras, ghosts, hint, shown)
         if not repaint and inputs == self._scatter_inputs:
@@ -335,6 +336,8 @@ class LatentCanvas(Section):
             view.toggle("before")
         elif k == pygame.K_v:
             view.toggle("val")
+        elif k == pygame.K_c:
+            view.toggle("confusion")
         elif k in (pygame.K_HOME, pygame.K_0):
             view.fit()
         elif k == pygame.K_r:

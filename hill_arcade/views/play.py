@@ -23,6 +23,7 @@ from hill_arcade.session import Settings
 from hill_arcade.shared import Command, CommandKind, Snapshot, TrainerState
 from hill_arcade.targets import TargetSet
 from hill_arcade.views.canvas import TWEEN_S, LatentCanvas
+from hill_arcade.views.confusion import ConfusionSection
 from hill_arcade.views.legend import Legend
 from hill_arcade.views.panel import ControlPanel
 from hill_arcade.views.section import Section
@@ -59,11 +60,15 @@ class PlayView(Scene):
         self.round_from: int | None = None  # epoch the last round started at
         self.focus: int | None = None  # legend click: this class stands out, others fade
         self.hidden: frozenset[int] = frozenset()  # legend shift-click: not drawn
+        self.show_confusion = False  # `c`: the validation confusion matrix over the canvas
+        self.highlight: tuple[int, int] | None = None  # confusion cell shown in the scatter
         self._captured: dict[tuple[bool, int], Section] = {}  # pointer -> section it pressed
         self.canvas = LatentCanvas(self)
         self.legend = Legend(self)
         self.panel = self.panel_class(self)
-        self.sections: list[Section] = [self.canvas, self.panel, self.legend]
+        self.confusion = ConfusionSection(self)
+        # drawn in this order; input goes to the topmost section under the pointer
+        self.sections: list[Section] = [self.canvas, self.panel, self.legend, self.confusion]
         self.layout(app.screen.get_size())
         self.set_snapshot(snapshot, fit=True)
         if snapshot.metrics.get("lr"):  # a checkpoint's own rate
@@ -116,7 +121,7 @@ class PlayView(Scene):
         return section.handle(event)
 
     def section_at(self, pos: tuple[float, float]) -> Section | None:
-        for section in self.sections:
+        for section in reversed(self.sections):
             if section.rect.collidepoint(pos):
                 return section
         return None
@@ -125,7 +130,7 @@ class PlayView(Scene):
         assert self.edits is not None and self.snapshot is not None
         repaint = self.app.repaint_all
         if repaint:
-            covered = sum(s.rect.w for s in self.sections)
+            covered = sum(s.rect.w for s in (self.canvas, self.panel, self.legend))
             if covered != surface.get_width():  # the sections don't cover the window
                 surface.fill(BACKGROUND)
         for section in self.sections:
@@ -487,10 +492,25 @@ class PlayView(Scene):
         if what == "val":
             self.show_val = not self.show_val and self.val is not None
             on = self.show_val
+            self.highlight = None
+            self.canvas.selection = np.zeros(0, np.int64)
+        elif what == "confusion":
+            self.show_confusion = not self.show_confusion and self.val is not None
+            on = self.show_confusion
         else:
             self.show_before = not self.show_before and self.before is not None
             on = self.show_before
         self.app.log.write("view", option=what, on=on)
+
+    def highlight_cell(self, true: int, pred: int) -> None:
+        """Show the validation points of true class ``true`` predicted as ``pred``."""
+        assert self.val is not None
+        _, labels, predictions = self.val
+        self.show_val = True
+        self.highlight = (int(true), int(pred))
+        self.canvas.selection = np.flatnonzero((labels == true) & (predictions == pred))
+        self.app.log.write("view", option="confusion_cell", true=int(true), pred=int(pred),
+                           count=len(self.canvas.selection))
 
     def set_focus(self, c: int | None) -> None:
         """Make class ``c`` stand out (others faded); the same class again (or None) ends it."""
