@@ -123,3 +123,21 @@ def test_confusion_view_opens_and_a_cell_click_highlights_its_samples(make_app):
     assert (event["true"], event["pred"], event["count"]) == (true, pred, len(chosen))
     pilot.press(pygame.K_c)
     assert play.confusion.rect.w == 0
+
+
+def test_each_round_gets_a_ledger_line_in_the_log_and_csv(make_app):
+    import csv
+
+    app, pilot = make_app()
+    x, y = pilot.cross_screen(6)
+    pilot.drag((x, y), (x + 50, y))
+    _round(app, pilot)
+    _round(app, pilot)  # no new edit: the target stays in force, the line says so
+    lines = [e for e in read_events(app.log_dir / "events.jsonl") if e["type"] == "ledger"]
+    assert [line["round"] for line in lines] == [1, 2]
+    assert lines[0]["edits"] == "move_class 6" and lines[0]["edited_classes"] == "6"
+    assert lines[1]["edits"] == "" and lines[0]["reach"] is not None
+    assert lines[0]["to_epoch"] == lines[0]["from_epoch"] + 1
+    with open(app.log_dir / "ledger.csv", newline="") as f:
+        rows = list(csv.DictReader(f))
+    assert [r["round"] for r in rows] == ["1", "2"] and rows[0]["edited_classes"] == "6"

@@ -16,6 +16,7 @@ import pygame
 
 from hill_arcade.edits import Edit, EditState, class_means
 from hill_arcade.input import InputEvent, Key, PointerDown, PointerUp, Wheel
+from hill_arcade.ledger import Ledger, ledger_line
 from hill_arcade.reach import Reach
 from hill_arcade.render.palette import BACKGROUND
 from hill_arcade.scene import Scene
@@ -62,6 +63,10 @@ class PlayView(Scene):
         self.hidden: frozenset[int] = frozenset()  # legend shift-click: not drawn
         self.show_confusion = False  # `c`: the validation confusion matrix over the canvas
         self.highlight: tuple[int, int] | None = None  # confusion cell shown in the scatter
+        self._round_edits: list[dict[str, Any]] = []  # edits since the last round started
+        self._round: tuple[int, int, list[dict[str, Any]]] | None = None  # number, from, edits
+        self.rounds = 0
+        self.ledger = Ledger(app.log_dir)
         self._captured: dict[tuple[bool, int], Section] = {}  # pointer -> section it pressed
         self.canvas = LatentCanvas(self)
         self.legend = Legend(self)
@@ -310,6 +315,7 @@ class PlayView(Scene):
             fields["before"] = edit.before.mean(axis=0)
             fields["after"] = edit.after.mean(axis=0)
         self.app.log.write("edit", **fields)
+        self._round_edits.append({"op": edit.op, "class": edit.cls})
         self._push_targets()
 
     def collapse(self, c: int) -> None:
@@ -483,8 +489,29 @@ class PlayView(Scene):
         self.round_starts.append(int(self.snapshot.epoch) + 1)
         self.before = (self.snapshot.points.copy(), self.snapshot.labels.copy(),
                        int(self.snapshot.epoch))
+        self.rounds += 1
+        self._round = (self.rounds, int(self.snapshot.epoch), self._round_edits)
+        self._round_edits = []
         self.round_from = int(self.snapshot.epoch)
         return True
+
+    def on_event(self, event: dict[str, Any]) -> None:
+        """A trainer event (UI thread): a finished round gets its ledger line."""
+        if event.get("type") != "round_end" or self._round is None:
+            return
+        snap = self.app.session.latest()
+        if snap is None:
+            return
+        number, from_epoch, edits = self._round
+        self._round = None
+        targets = self.effective_targets()  # edits not yet re-based count too
+        reach = targets.reach(snap.points, snap.labels, float(
+            snap.metrics.get("scale") or 1.0)) if targets else None
+        line = ledger_line(number, from_epoch, snap.history, edits,
+                           None if reach is None else reach.center,
+                           None if reach is None else reach.center_backbone)
+        self.app.log.write("ledger", **line)
+        self.ledger.append(line)
 
     # what is shown ----------------------------------------------------------------------
     def toggle(self, what: str) -> None:
