@@ -28,6 +28,7 @@ from hill_arcade.session import (
 )
 from hill_arcade.session_log import SessionLog, default_log_dir
 from hill_arcade.shared import SharedBuffer
+from hill_arcade.views.confirm import request_quit, show_toast
 from hill_arcade.views.help import HelpView
 from hill_arcade.views.loading import LoadingView
 from hill_arcade.views.picker import PickerView
@@ -97,6 +98,9 @@ class App:
                        mode=self.mode.name)
         self.worker_factory = worker_factory or default_worker_factory
         self.pretrained = pretrained  # no checkpoint: start from the cached pretrained model
+        self.saved_sessions: list[tuple[SceneConfig, Path, int]] = []  # picker's "back to"
+        self.redraw()  # a painted splash in the very first frame, before torch is imported
+        pygame.event.pump()
         self.mode.attach(self)
         self.session = self._new_session(scene_cfg, checkpoint)
         self.session.start()
@@ -124,10 +128,12 @@ class App:
         return self.session.worker
 
     def switch_scene(self, scene_cfg: SceneConfig, checkpoint: Path | None = None) -> None:
-        """Stop the session and restart loading with ``scene_cfg`` (a fresh session)."""
+        """Stop the session and restart loading with ``scene_cfg``: a fresh session, or one
+        restored from ``checkpoint`` (the picker's "back to" rows)."""
         self.session.stop()
         self.log.write("scene_switch", old=self.scene_cfg.name, new=scene_cfg.name,
-                       source=scene_cfg.source)
+                       source=scene_cfg.source,
+                       checkpoint=None if checkpoint is None else str(checkpoint))
         gc.unfreeze()
         self.scene_cfg = scene_cfg
         self.play = None
@@ -171,6 +177,8 @@ class App:
         dt = 1.0 / self.fps if self.headless else min(0.1, max(self._last_dt, 1e-3))
         for event in self.session.poll():
             self.mode.on_event(event)
+            if self.play is not None:
+                self.play.on_event(event)
         self._maybe_start_play()
         self.mode.on_frame(dt)
         for scene in list(self.stack):
@@ -243,8 +251,8 @@ class App:
     def _dispatch(self, event: pygame.event.Event) -> None:
         if not self.mode.filter_event(event):
             return
-        if event.type == pygame.QUIT:
-            self.running = False
+        if event.type == pygame.QUIT:  # the window's close button: asks if work would be lost
+            request_quit(self, "window_close")
             return
         if event.type in (pygame.VIDEORESIZE, pygame.WINDOWSIZECHANGED):
             self.screen = pygame.display.get_surface()
@@ -263,11 +271,11 @@ class App:
         if not isinstance(event, Key) or self.mode.on_key(event):
             return
         if event.key == pygame.K_ESCAPE:
-            self.running = False
+            request_quit(self, "esc")
         elif event.key == pygame.K_f:
             self.toggle_fullscreen()
         elif event.key == pygame.K_s and not event.mod & pygame.KMOD_CTRL:
-            self.screenshot()
+            show_toast(self, f"Screenshot saved: {self.screenshot()}")
         elif event.key == pygame.K_h:
             self.push(HelpView(self))
         elif (event.key == pygame.K_p and self.mode.allow_scene_picker
@@ -277,10 +285,17 @@ class App:
     def toggle_fullscreen(self) -> None:
         """Switch between windowed and fullscreen (no-op on drivers without a display)."""
         self.fullscreen = not self.fullscreen
-        try:
-            pygame.display.toggle_fullscreen()
-        except pygame.error:
-            pass
+        if not self.headless:  # set_mode, not toggle_fullscreen: that one warns on X11
+            try:
+                if self.fullscreen:
+                    self._windowed = self.screen.get_size()
+                    pygame.display.set_mode((0, 0), pygame.FULLSCREEN)
+                else:
+                    size = getattr(self, "_windowed", None) or (
+                        px(self.scene_cfg.ui.width), px(self.scene_cfg.ui.height))
+                    pygame.display.set_mode(size, pygame.RESIZABLE)
+            except pygame.error:
+                self.fullscreen = not self.fullscreen
         self.screen = pygame.display.get_surface()
         self.invalidate()
         self.log.write("fullscreen", on=self.fullscreen)
@@ -301,6 +316,8 @@ class App:
         try:
             self.mode.on_close()
             self.session.stop()
+            if self.play is not None:
+                self.play.ledger.close()
         finally:
             self.log.write("session_end", frames=self.frame)
             self.log.close()

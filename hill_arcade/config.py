@@ -6,6 +6,8 @@ Every error names the file, the key path (``optimizer.lr``) and what was expecte
 from __future__ import annotations
 
 import dataclasses
+import math
+import re
 import types
 import typing
 from dataclasses import dataclass, field
@@ -15,6 +17,11 @@ from typing import Any, Literal, Union, get_args, get_origin
 import yaml
 
 from hill_arcade.errors import ConfigError
+
+MAX_SCENE_BYTES = 1 << 20  # a scene is a few KiB; this stops /dev/zero or a huge file early
+MAX_DEPTH = 32  # nesting levels a scene may use (the deepest built-in section is 3)
+MAX_INT = 2**31 - 1  # default upper bound of an int setting without one of its own
+_PLUGIN_RE = re.compile(r"[A-Za-z_]\w*(\.[A-Za-z_]\w*)*:[A-Za-z_]\w*(\.[A-Za-z_]\w*)*")
 
 
 def _range(lo: float | None = None, hi: float | None = None) -> dict[str, Any]:
@@ -43,10 +50,19 @@ class Pamap2Params:
     test_subjects: list[int] = field(default_factory=lambda: [108])
 
 
+@dataclass(frozen=True)
+class Mnist1dParams:
+    val_fraction: float = field(default=0.2, metadata=_range(0.01, 0.5))
+    limit_per_class: int | None = field(default=None, metadata=_range(1))  # training samples
+    num_samples: int = field(default=5000, metadata=_range(100, 1000000))
+    data_seed: int = field(default=42, metadata=_range(0))  # 42: the published MNIST-1D
+
+
 BUILTIN_DATASET_PARAMS: dict[str, type] = {
     "digits": DigitsParams,
     "cifar10": Cifar10Params,
     "pamap2": Pamap2Params,
+    "mnist1d": Mnist1dParams,
 }
 
 
@@ -76,6 +92,15 @@ class OptimizerConfig:
 class HillConfig:
     alpha: float = field(default=0.5, metadata=_range(0.0, 1.0))
     lam: float = field(default=0.1, metadata=_range(0.0, 10.0))
+    # L_human variant (hill_arcade.training.loss.LOSSES): "paper" = the paper's Fig. 2 exactly
+    loss: Literal["paper", "balanced"] = "paper"
+    # which classes an edit gives targets (hill_arcade.targets): "edited" = the classes a
+    # person moved, kept until moved again or cleared; "layout" = the paper's: every class of
+    # the edited layout, for the round it starts
+    targets: Literal["edited", "layout"] = "edited"
+    # adaptive α (hill_arcade.training.lockstep): shadow_gate halves α while val CE is above the
+    # lockstep baseline's; off = the α a person set is the α in force
+    adaptive: Literal["off", "shadow_gate"] = "off"
 
 
 @dataclass(frozen=True)
@@ -95,7 +120,7 @@ class RuntimeConfig:
     device: Literal["auto", "cpu", "cuda", "mps"] = "auto"
     threads: int | None = field(default=None, metadata=_range(1, 1024))
     amp: bool = True
-    seed: int = field(default=0, metadata=_range(0))
+    seed: int = field(default=0, metadata=_range(0, 2**32 - 1))
 
 
 @dataclass(frozen=True)
@@ -125,6 +150,14 @@ class StudyConfig:
 
 
 @dataclass(frozen=True)
+class InsightConfig:
+    """Counterfactual twins trained in lockstep once a human term is active (issue 12)."""
+
+    baseline: Literal["auto", "on", "off"] = "auto"  # auto: on while it stays cheap enough
+    controls: list[Literal["alpha_only"]] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
 class SceneConfig:
     name: str = "digits"
     dataset: DatasetConfig = field(default_factory=DatasetConfig)
@@ -137,6 +170,7 @@ class SceneConfig:
     ui: UiConfig = field(default_factory=UiConfig)
     kiosk: KioskConfig = field(default_factory=KioskConfig)
     study: StudyConfig = field(default_factory=StudyConfig)
+    insight: InsightConfig = field(default_factory=InsightConfig)
     source: str = field(default="<defaults>", metadata={"internal": True})
 
     def to_dict(self) -> dict[str, Any]:
@@ -219,7 +253,13 @@ class _Validator:
                     self.fail(path, "a number", raw)
             if isinstance(raw, bool) or not isinstance(raw, (int, float)):
                 self.fail(path, "a number", raw)
-            return self.check_range(float(raw), path, meta)
+            try:
+                value = float(raw)
+            except OverflowError:  # an int too large for a float
+                self.fail(path, "a finite number", raw)
+            if not math.isfinite(value):
+                self.fail(path, "a finite number", raw)
+            return self.check_range(value, path, meta)
         if tp is str:
             if not isinstance(raw, str):
                 self.fail(path, "a string", raw)
@@ -229,6 +269,8 @@ class _Validator:
     def check_range(self, value: float, path: str, meta: Any) -> Any:
         lo = meta.get("min") if meta else None
         hi = meta.get("max") if meta else None
+        if isinstance(value, int) and hi is None:
+            hi = MAX_INT  # every number has a bound: 2**64 seeds, epochs of 1e30, ...
         if (lo is not None and value < lo) or (hi is not None and value > hi):
             bounds = f"{'-inf' if lo is None else lo}..{'inf' if hi is None else hi}"
             self.fail(path, f"a value in {bounds}", value)
@@ -284,6 +326,18 @@ def _check_cross_fields(v: _Validator, scene: SceneConfig) -> None:
     if points and points[0] < scene.schedule.pretrain_epochs:
         v.fail("schedule.interaction_points",
                f"epochs >= pretrain_epochs ({scene.schedule.pretrain_epochs})", points)
+    for key, name in (("dataset.name", scene.dataset.name), ("model.name", scene.model.name)):
+        if ":" in name and not _PLUGIN_RE.fullmatch(name):
+            v.fail(key, "a plugin path 'package.module:function' (Python names only)", name)
+    params = scene.dataset.params
+    fractions = [getattr(params, k) for k in ("val_fraction", "test_fraction")
+                 if isinstance(getattr(params, k, None), float)]
+    if len(fractions) > 1 and sum(fractions) >= 0.9:
+        v.fail("dataset.params", "val_fraction + test_fraction below 0.9 (data is left to "
+               "train on)", sum(fractions))
+    if not scene.kiosk.admin_chord:
+        v.fail("kiosk.admin_chord", "modifier names and one key (e.g. [ctrl, shift, alt, q]); "
+               "an empty chord would lock the kiosk for good", scene.kiosk.admin_chord)
     if scene.kiosk.idle_reset_s <= scene.kiosk.idle_attract_s:
         v.fail("kiosk.idle_reset_s",
                f"a value greater than kiosk.idle_attract_s ({scene.kiosk.idle_attract_s})",
@@ -295,22 +349,92 @@ def _check_cross_fields(v: _Validator, scene: SceneConfig) -> None:
                 v.fail(f"dataset.params.{key}", "at least one subject id", getattr(p, key))
 
 
-def read_yaml(path: str | Path, what: str) -> Any:
-    """`yaml.safe_load` a file; unreadable files and syntax errors are one-line ConfigErrors."""
-    path = Path(path)
+class _UniqueKeyLoader(yaml.SafeLoader):
+    """`yaml.SafeLoader` that refuses a key given twice in one mapping (the last would win)."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict:
+        seen: dict[Any, Any] = {}
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=True)
+            try:
+                if key in seen:
+                    mark = key_node.start_mark
+                    raise yaml.constructor.ConstructorError(
+                        None, None, f"duplicate key {key!r} (first at line "
+                        f"{seen[key].line + 1})", mark)
+                seen[key] = key_node.start_mark
+            except TypeError:  # an unhashable key; SafeLoader reports it below
+                pass
+        return super().construct_mapping(node, deep=deep)
+
+
+def _read_text(path: Path, what: str) -> str:
     try:
-        text = path.read_text(encoding="utf-8")
+        with open(path, "rb") as f:
+            data = f.read(MAX_SCENE_BYTES + 1)
     except FileNotFoundError:
         raise ConfigError(f"{path}: {what} file not found") from None
+    except IsADirectoryError:
+        raise ConfigError(f"{path}: expected a {what} file, got a folder") from None
     except OSError as exc:
         raise ConfigError(f"{path}: cannot read {what} file ({exc.strerror})") from None
+    if len(data) > MAX_SCENE_BYTES:
+        raise ConfigError(f"{path}: {what} file larger than {MAX_SCENE_BYTES // 1024} KiB; "
+                          f"is it really a {what} file?")
     try:
-        return yaml.safe_load(text)
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"{path}: not a UTF-8 text file (byte 0x{data[exc.start]:02x} at "
+                          f"offset {exc.start}); save the {what} as UTF-8 YAML") from None
+    if "\x00" in text:
+        raise ConfigError(f"{path}: not a text file (it contains NUL bytes)")
+    return text
+
+
+def _check_depth(data: Any, source: str) -> None:
+    """Refuse structures nested deeper than MAX_DEPTH (iteratively: no RecursionError)."""
+    stack = [(data, 0)]
+    while stack:
+        node, depth = stack.pop()
+        if depth > MAX_DEPTH:
+            raise ConfigError(f"{source}: nested more than {MAX_DEPTH} levels deep")
+        if isinstance(node, dict):
+            stack.extend((v, depth + 1) for v in node.values())
+        elif isinstance(node, list):
+            stack.extend((v, depth + 1) for v in node)
+
+
+def _check_finite(data: Any, source: str) -> None:
+    """Refuse NaN and infinity anywhere in a file (plugin params included), naming the key."""
+    stack: list[tuple[Any, str]] = [(data, "")]
+    while stack:
+        node, path = stack.pop()
+        if isinstance(node, float) and not math.isfinite(node):
+            raise ConfigError(f"{source}: {path or '<top>'}: expected a finite number, "
+                              f"got {node!r}")
+        if isinstance(node, dict):
+            stack.extend((v, f"{path}.{k}" if path else str(k)) for k, v in node.items())
+        elif isinstance(node, list):
+            stack.extend((v, f"{path}[{i}]") for i, v in enumerate(node))
+
+
+def read_yaml(path: str | Path, what: str) -> Any:
+    """Load a YAML file safely: UTF-8, at most MAX_SCENE_BYTES, no duplicate keys, nesting
+    within MAX_DEPTH, no NaN/inf; every problem is a one-line ConfigError naming the file."""
+    path = Path(path)
+    text = _read_text(path, what)
+    try:
+        data = yaml.load(text, Loader=_UniqueKeyLoader)  # noqa: S506 - a SafeLoader subclass
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
         problem = getattr(exc, "problem", None) or "invalid YAML"
         raise ConfigError(f"{path}: YAML syntax error{where}: {problem}") from None
+    except RecursionError:
+        raise ConfigError(f"{path}: nested more than {MAX_DEPTH} levels deep") from None
+    _check_depth(data, str(path))
+    _check_finite(data, str(path))
+    return data
 
 
 def load_scene(path: str | Path) -> SceneConfig:
@@ -318,12 +442,29 @@ def load_scene(path: str | Path) -> SceneConfig:
     return scene_from_dict(read_yaml(path, "scene"), str(path))
 
 
+def bundled_scenes() -> list[str]:
+    """Names of the scenes in the bundled `scenes/` folder (`digits`, `cifar10`, ...)."""
+    from hill_arcade import SCENES_DIR
+
+    return sorted(p.stem for p in SCENES_DIR.glob("*.yaml"))
+
+
 def resolve_scene(name_or_path: str | Path) -> Path:
-    """Accept a scene file path or a bare scene name from the bundled `scenes/` folder."""
+    """Accept a scene file path or a bare scene name from the bundled `scenes/` folder.
+
+    A name that is neither is a ConfigError listing the bundled scenes and the closest one.
+    """
+    import difflib
+
     from hill_arcade import SCENES_DIR
 
     path = Path(name_or_path)
-    if path.exists() or path.suffix in (".yaml", ".yml"):
+    if path.exists():
         return path
     bundled = SCENES_DIR / f"{name_or_path}.yaml"
-    return bundled if bundled.exists() else path
+    if path.suffix not in (".yaml", ".yml") and bundled.exists():
+        return bundled
+    names = bundled_scenes()
+    close = difflib.get_close_matches(path.stem, names, n=1, cutoff=0.6)
+    hint = f"; did you mean '{close[0]}'?" if close else ""
+    raise ConfigError(f"{path}: scene file not found (bundled scenes: {', '.join(names)}){hint}")

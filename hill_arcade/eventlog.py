@@ -4,6 +4,12 @@ Every append is one `write` of one complete line followed by flush + `os.fsync`,
 (SIGKILL, power loss) can at worst leave a torn last line. Readers drop that partial line and
 report it; writers reopening the file cut it off before appending, so no line is ever glued
 onto garbage and nothing complete is lost or duplicated.
+
+A write that fails (disk full, ENOSPC) raises :class:`~hill_arcade.errors.LogWriteError` and
+may leave part of a line behind; the writer cuts that part off before its next append, so the
+log stays valid once space returns. A damaged line in the middle of a log (not a crash
+artefact) is skipped by the reader and kept, byte for byte, in ``<name>.quarantine``; nothing
+recorded around it is refused or rewritten.
 """
 
 from __future__ import annotations
@@ -19,6 +25,8 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from hill_arcade.errors import HillError, LogWriteError
 
 RESERVED = ("t", "seq")
 
@@ -64,6 +72,7 @@ class ReadResult:
     events: list[dict[str, Any]] = field(default_factory=list)
     torn: bytes | None = None
     valid_bytes: int = 0
+    bad_lines: list[tuple[int, bytes]] = field(default_factory=list)  # (line number, bytes)
 
     @property
     def last_seq(self) -> int:
@@ -74,14 +83,16 @@ class ReadResult:
 def read_events(path: str | Path) -> ReadResult:
     """Read a JSONL event log, tolerating a torn last line (a crash mid-write).
 
-    A missing file reads as empty. A corrupt line that is not the last raises ValueError
-    naming the file and line number: that is damage, not a crash artefact.
+    A missing file reads as empty. A corrupt line that is not the last is skipped and listed
+    in `bad_lines` (damage, not a crash artefact: see :func:`quarantine`).
     """
     path = Path(path)
     try:
         data = path.read_bytes()
     except FileNotFoundError:
         return ReadResult()
+    except IsADirectoryError:
+        raise HillError(f"{path}: expected an event log file, got a folder") from None
     result = ReadResult()
     end = _complete_prefix(data)
     if end < len(data):
@@ -98,14 +109,34 @@ def read_events(path: str | Path) -> ReadResult:
                 # a newline-terminated but garbled last line (e.g. zero-filled after power loss)
                 result.torn = line + b"\n"
                 break
-            raise ValueError(f"{path}: line {number}: not a JSON object") from None
+            result.bad_lines.append((number, line))
         if event is not None:
-            if not isinstance(event, dict):
-                raise ValueError(f"{path}: line {number}: not a JSON object")
-            result.events.append(event)
+            if isinstance(event, dict):
+                result.events.append(event)
+            else:
+                result.bad_lines.append((number, line))
         offset = line_end
     result.valid_bytes = offset
     return result
+
+
+def quarantine(path: str | Path, bad_lines: list[tuple[int, bytes]]) -> Path | None:
+    """Keep damaged lines of `path` in `<path>.quarantine` (JSON lines: line number and the
+    raw bytes as latin-1 text); returns that file when it was newly written, else None."""
+    if not bad_lines:
+        return None
+    target = Path(f"{path}.quarantine")
+    body = "".join(json.dumps({"line": n, "raw": raw.decode("latin-1")}) + "\n"
+                   for n, raw in bad_lines).encode()
+    try:
+        if target.exists() and target.read_bytes() == body:
+            return None
+        tmp = target.with_name(f".{target.name}.tmp")
+        tmp.write_bytes(body)
+        os.replace(tmp, target)
+    except OSError as exc:
+        raise LogWriteError(target, exc) from None
+    return target
 
 
 class _SyncedAppendFile:
@@ -147,13 +178,17 @@ class EventLog(_SyncedAppendFile):
         existed = self.path.exists()
         state = read_events(self.path)
         self.recovered: bytes | None = state.torn
+        self.bad_lines = state.bad_lines
+        self.quarantined = quarantine(self.path, state.bad_lines)
         if existed and state.torn is not None:
             with open(self.path, "r+b") as f:
                 f.truncate(state.valid_bytes)
                 f.flush()
                 os.fsync(f.fileno())
-        self._seq = state.last_seq
+        self._seq = max((int(e.get("seq", 0)) for e in state.events
+                         if isinstance(e.get("seq", 0), int)), default=0)
         self._fd: int | None = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+        self._good = os.fstat(self._fd).st_size  # bytes that end with a complete line
         if not existed:
             fsync_dir(self.path.parent)
 
@@ -173,8 +208,7 @@ class EventLog(_SyncedAppendFile):
                 raise ValueError(f"{self.path}: event log is closed")
             record = {"t": self._clock(), "seq": self._seq + 1, **body}
             line = (json.dumps(record, allow_nan=False, separators=(",", ":")) + "\n").encode()
-            _write_all(self._fd, line)
-            os.fsync(self._fd)
+            self._good = _append_line(self._fd, line, self._good, self.path)
             self._seq += 1
         return record
 
@@ -185,6 +219,19 @@ def _write_all(fd: int, data: bytes) -> None:
     while view:
         n = os.write(fd, view)
         view = view[n:]
+
+
+def _append_line(fd: int, line: bytes, good: int, path: Path) -> int:
+    """Append one line durably after cutting off anything past `good` (part of a line left by
+    an earlier failed write); returns the new good size. OSError -> LogWriteError."""
+    try:
+        if os.fstat(fd).st_size != good:
+            os.ftruncate(fd, good)
+        _write_all(fd, line)
+        os.fsync(fd)
+    except OSError as exc:
+        raise LogWriteError(path, exc) from None
+    return good + len(line)
 
 
 class CsvAppender(_SyncedAppendFile):
@@ -204,9 +251,9 @@ class CsvAppender(_SyncedAppendFile):
         if existed:
             self._recover()
         self._fd: int | None = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
-        if os.fstat(self._fd).st_size == 0:
-            _write_all(self._fd, self._encode(self.fieldnames))
-            os.fsync(self._fd)
+        self._good = os.fstat(self._fd).st_size
+        if self._good == 0:
+            self._good = _append_line(self._fd, self._encode(self.fieldnames), 0, self.path)
         if not existed:
             fsync_dir(self.path.parent)
 
@@ -221,7 +268,8 @@ class CsvAppender(_SyncedAppendFile):
                 os.fsync(f.fileno())
         if end == 0:
             return
-        header = next(csv.reader(io.StringIO(data[:end].decode("utf-8").splitlines()[0])))
+        first = data[:end].decode("utf-8", errors="replace").splitlines()[0]
+        header = next(csv.reader(io.StringIO(first)))
         if header != self.fieldnames:
             raise ValueError(f"{self.path}: existing header {header} does not match "
                              f"{self.fieldnames}")
@@ -247,13 +295,18 @@ class CsvAppender(_SyncedAppendFile):
         with self._lock:
             if self._fd is None:
                 raise ValueError(f"{self.path}: file is closed")
-            _write_all(self._fd, line)
-            os.fsync(self._fd)
-
+            self._good = _append_line(self._fd, line, self._good, self.path)
 
 
 def read_csv(path: str | Path) -> list[dict[str, str]]:
     """Rows of a CSV written by CsvAppender, dropping a torn last row."""
     data = Path(path).read_bytes()
-    text = data[: _complete_prefix(data)].decode("utf-8")
-    return list(csv.DictReader(io.StringIO(text)))
+    try:
+        text = data[: _complete_prefix(data)].decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise HillError(f"{path}: not UTF-8 text (byte 0x{data[exc.start]:02x} at offset "
+                        f"{exc.start})") from None
+    try:
+        return list(csv.DictReader(io.StringIO(text)))
+    except csv.Error as exc:
+        raise HillError(f"{path}: not a readable CSV file ({exc})") from None

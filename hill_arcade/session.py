@@ -123,6 +123,7 @@ class TrainingSession:
         factory = worker_factory or default_worker_factory
         self.worker: Worker = factory(scene, self.buffer, checkpoint)
         self._listeners: list[Callable[[dict[str, Any]], None]] = []
+        self.last_events: dict[str, dict[str, Any]] = {}  # the latest event of each type
 
     # lifecycle ------------------------------------------------------------------------
     def start(self) -> None:
@@ -206,6 +207,7 @@ class TrainingSession:
         """UI thread, once per frame: log the trainer's events and hand them to listeners."""
         events = self.buffer.take_events()
         for event in events:
+            self.last_events[str(event.get("type"))] = event
             fields_ = dict(event)
             self.log.write(str(fields_.pop("type", "event")), **fields_)
             for listener in self._listeners:

@@ -2,7 +2,9 @@
 
 It is an :class:`~hill_arcade.eventlog.EventLog`: one JSON object per line with ``t``
 (unix seconds), a gap-free ``seq`` and ``type``; each event is flushed and fsynced, and a torn
-last line from a crash is cut off when the folder is reopened.
+last line from a crash is cut off when the folder is reopened, and a damaged line in the
+middle is kept in ``events.jsonl.quarantine``; both are noted by a ``log_recovered`` event.
+A failed write raises :class:`~hill_arcade.errors.LogWriteError` (e.g. disk full).
 """
 
 from __future__ import annotations
@@ -27,6 +29,12 @@ class SessionLog:
         self.dir = Path(directory)
         self.path = self.dir / "events.jsonl"
         self._log = eventlog.EventLog(self.path)
+        log = self._log
+        if log.recovered is not None or log.quarantined is not None:
+            self.write("log_recovered",
+                       dropped_bytes=0 if log.recovered is None else len(log.recovered),
+                       quarantined_lines=[n for n, _ in log.bad_lines],
+                       quarantine=log.quarantined)
 
     def write(self, type_: str, **fields: Any) -> None:
         """Append one event."""

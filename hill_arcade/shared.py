@@ -44,6 +44,9 @@ class Snapshot:
     class_names: tuple[str, ...] = ()
     # a class-balanced validation sample: (points, labels, predictions); None on live refreshes
     val: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
+    confidence: np.ndarray | None = None  # (N,) probability of each prediction
+    baseline_predictions: np.ndarray | None = None  # (N,) the lockstep baseline's, once it runs
+    samples: list[np.ndarray] | None = None  # the display sample rendered (images / series)
 
 
 @dataclass(frozen=True)

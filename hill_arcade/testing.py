@@ -237,6 +237,9 @@ class FakeWorker:
         self.predictions = self.labels.copy()
         wrong = rng.random(len(self.labels)) < wrong_fraction
         self.predictions[wrong] = (self.labels[wrong] + 1) % num_classes
+        # each point's "sample": a 4x4 image whose grey level encodes the point index
+        grey = (np.arange(len(self.labels)) % 256).astype(np.uint8)
+        self.samples = [np.full((4, 4, 3), g, np.uint8) for g in grey.tolist()]
         self.epoch = 0
         self.version = 0
         self.history: list[dict[str, Any]] = []
@@ -265,7 +268,9 @@ class FakeWorker:
             self.labels.copy(), self.predictions.copy(), metrics, tuple(self.history),
             class_names=tuple(f"c{c}" for c in range(self.num_classes)),
             val=(self.points[::2] + np.float32(0.05), self.labels[::2].copy(),
-                 self.predictions[1::2][:len(self.labels[::2])].copy())))
+                 self.predictions[1::2][:len(self.labels[::2])].copy()),
+            confidence=np.full(len(self.labels), 0.75, np.float32),
+            baseline_predictions=self.labels.copy(), samples=self.samples))
 
     def _run(self) -> None:
         self.buffer.set_progress(state=TrainerState.LOADING, message="Loading fake data...")
@@ -296,6 +301,7 @@ class FakeWorker:
 
     def _save(self, path: Path) -> None:
         """Epoch, points and history, written atomically (the study waits for the file)."""
+        path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_name(path.name + ".tmp")
         with open(tmp, "wb") as f:
             np.savez(f, epoch=self.epoch, points=self.points,

@@ -151,3 +151,18 @@ def write_pamap2_fixture(
         rows = pamap2_rows(pamap2_layout(seconds, activities), seed=sid, bias=(sid - 101) * 0.5)
         write_pamap2_subject(root / "Protocol" / f"subject{sid}.dat", rows)
     return root
+
+
+def write_minimal_checkpoint(path: Path, epoch: int = 1, num_classes: int = 10,
+                             scene: dict | None = None) -> Path:
+    """A tiny file that passes checkpoint validation (fields of the right types, finite
+    weights) without building a model: for tests of what happens around checkpoints."""
+    import torch
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    torch.save({"format": 1, "model": {"w": torch.zeros(2)},
+                "probe": {"weight": torch.zeros(num_classes, 2), "bias": torch.zeros(num_classes)},
+                "optimizer": {"state": {}, "param_groups": []}, "epoch": epoch, "step": epoch,
+                "projection_frozen": False, "targets": None, "history": [],
+                "scene": scene or {}}, path)
+    return path

@@ -227,7 +227,9 @@ def test_shortcuts(make_app):
     assert app.fullscreen
     pilot.press(pygame.K_f)
     assert not app.fullscreen
-    pilot.press(pygame.K_ESCAPE)
+    pilot.press(pygame.K_ESCAPE)  # asks first
+    assert app.running
+    pilot.press(pygame.K_y)
     assert not app.running
 
 

@@ -141,3 +141,27 @@ def test_each_round_gets_a_ledger_line_in_the_log_and_csv(make_app):
     with open(app.log_dir / "ledger.csv", newline="") as f:
         rows = list(csv.DictReader(f))
     assert [r["round"] for r in rows] == ["1", "2"] and rows[0]["edited_classes"] == "6"
+
+
+def test_hovering_a_dot_shows_its_card_with_its_label_and_sample(make_app):
+    from hill_arcade.views.inspector import CARD_BG
+
+    app, pilot = make_app()
+    play = pilot.play
+    crosses = play.cross_positions()
+    scr = np.round(play.point_screen()).astype(int)
+    i = next(k for k in range(len(scr)) if np.hypot(*(crosses - scr[k]).T).min() > 30
+             and play.hit_point(tuple(scr[k])) == k)
+    pilot.move(*scr[i])
+    pilot.step(2)
+    card = play.canvas.inspector.rect(play, i, tuple(scr[i]))
+    assert pilot.pixel(card.right - 4, card.bottom - 4) == CARD_BG
+    grey = i % 256  # the fake sample's grey level: the picture is this point's sample
+    assert pilot.pixel(card.centerx, card.y + 30) == (grey, grey, grey)
+    lines = play.canvas.inspector.lines(play, i)
+    assert lines[0][0] == f"true: c{play.edits.labels[i]}"
+    assert lines[1][0].endswith("(75%)") and lines[2][0].startswith("baseline:")
+    vr = play.view_rect
+    pilot.move(vr.x + 3, vr.y + 3)  # away from every dot: the card goes
+    pilot.step(2)
+    assert pilot.pixel(card.right - 4, card.bottom - 4) != CARD_BG

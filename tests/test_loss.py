@@ -9,9 +9,19 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from hill_arcade.config import ModelConfig
+from hill_arcade.config import ModelConfig, SceneConfig, scene_from_dict
+from hill_arcade.data import load_dataset
+from hill_arcade.errors import ConfigError
 from hill_arcade.models import build_model
-from hill_arcade.training.loss import global_loss, hill_loss, targets_from_points
+from hill_arcade.training.loss import (
+    LOSSES,
+    PAPER,
+    LossOptions,
+    global_loss,
+    hill_loss,
+    targets_from_points,
+)
+from hill_arcade.training.trainer import Trainer
 
 NAN = float("nan")
 
@@ -288,3 +298,162 @@ def test_vectorised_matches_loop_reference() -> None:
 
     torch.testing.assert_close(loss, ref)
     torch.testing.assert_close(grad, ref_grad)
+
+
+# named variants -------------------------------------------------------------------------------
+
+BALANCED = LOSSES["balanced"]
+
+
+def test_paper_is_the_default_and_changes_nothing() -> None:
+    assert PAPER == LossOptions() and LOSSES["paper"] is PAPER
+    assert SceneConfig().hill.loss == "paper"
+    points, labels = toy_batch()
+    centers, spreads = toy_targets()
+    torch.testing.assert_close(hill_loss(points, labels, centers, spreads, PAPER),
+                               hill_loss(points, labels, centers, spreads))
+
+
+def test_per_kind_averages_each_kind_on_its_own() -> None:
+    points, labels = toy_batch()
+    centers, spreads = toy_targets()
+    # the hand sums of test_hill_loss_matches_hand_computation: 3 classes, 6 ordered pairs
+    center, spread = 2.0, 1.5
+    pair = 2 * ((1 + 3.0 - math.sqrt(13)) + (3.0 + 0.5 - math.sqrt(10)))
+    expected = center / 3 + spread / 3 + pair / 6
+
+    loss = hill_loss(points, labels, centers, spreads, LossOptions(per_kind=True))
+
+    assert loss.item() == pytest.approx(expected, rel=1e-6)
+
+
+def test_squared_weighted_spread_kind() -> None:
+    points, labels = toy_batch()
+    centers, spreads = toy_targets()
+    # spread errors 0, 1, 0.5 -> squared 0 + 1 + 0.25, mean 1.25 / 3, times the weight 3
+    pair = 2 * ((1 + 3.0 - math.sqrt(13)) + (3.0 + 0.5 - math.sqrt(10)))
+    expected = 2.0 / 3 + 3.0 * 1.25 / 3 + pair / 6
+
+    loss = hill_loss(points, labels, centers, spreads,
+                     LossOptions(per_kind=True, squared_spread=True, spread_weight=3.0))
+
+    assert loss.item() == pytest.approx(expected, rel=1e-6)
+
+
+def test_one_dragged_class_pulls_harder_per_kind_than_in_the_paper() -> None:
+    gen = torch.Generator().manual_seed(0)
+    labels = torch.arange(10).repeat(7)[:64]
+    points = torch.randn(64, 2, generator=gen) * 0.3 + labels[:, None] * 1.0
+    centers, spreads = targets_from_points(points, labels, 10)
+    centers[4] += torch.tensor([2.0, 0.0])  # the person drags class 4
+    grads = {}
+    for name in ("paper", "balanced"):
+        pts = points.clone().requires_grad_(True)
+        hill_loss(pts, labels, centers, spreads, LOSSES[name]).backward()
+        grads[name] = pts.grad[labels == 4].sum(0)
+    assert grads["paper"][0] < 0 and grads["balanced"][0] < 0  # descent moves class 4 right
+    assert grads["balanced"][0] < 5 * grads["paper"][0]  # 1/10 per center term, not 1/110
+
+
+def test_relative_separation_is_zero_for_the_unedited_layout() -> None:
+    gen = torch.Generator().manual_seed(1)
+    labels = torch.arange(3).repeat_interleave(40)
+    # overlapping classes: spread_a + spread_b is more than their distance
+    points = torch.randn(120, 2, generator=gen) + labels[:, None] * 0.5
+    centers, spreads = targets_from_points(points, labels, 3)
+    relative = LossOptions(relative_separation=True)
+
+    assert hill_loss(points, labels, centers, spreads).item() > 0.1  # paper: pushes apart
+    assert hill_loss(points, labels, centers, spreads, relative).item() == pytest.approx(
+        0.0, abs=1e-5)
+    # a person pulls the classes far apart: the targets' gaps exceed spread_a + spread_b, so
+    # the relative term asks for the full spread_a + spread_b, exactly like the paper's
+    apart = centers * 20.0
+    torch.testing.assert_close(hill_loss(points, labels, apart, spreads, relative),
+                               hill_loss(points, labels, apart, spreads))
+
+
+def test_unbiased_stats_from_six_points_match_the_class() -> None:
+    """Over many 6-point batches the corrected spread and center terms have no bias."""
+    gen = torch.Generator().manual_seed(2)
+    population = torch.randn(200_000, 2, generator=gen)
+    true_spread = (population - population.mean(0)).norm(dim=1).mean()
+    batches = population[:120_000].reshape(20_000, 6, 2)
+    naive = (batches - batches.mean(1, keepdim=True)).norm(dim=2).mean()
+    assert naive / true_spread == pytest.approx(math.sqrt(5 / 6), abs=0.01)  # the bias
+
+    labels = torch.zeros(6, dtype=torch.long)
+    center = population.mean(0, keepdim=True)  # the target is where the class already is
+    spread = true_spread.reshape(1)
+    unbiased = LossOptions(unbiased_stats=True, per_kind=True)
+    spread_only, center_only = [], []
+    for batch in batches[:2000]:
+        means = batch.mean(0)
+        dist = (batch - means).norm(dim=1).mean() * math.sqrt(6 / 5)
+        spread_only.append(dist - true_spread)
+        sample_var = ((batch - means) ** 2).sum() / 5
+        center_u = ((means - center[0]) ** 2).sum() - sample_var / 6
+        center_only.append(center_u)
+        loss = hill_loss(batch, labels, center, spread, unbiased)
+        assert loss.item() == pytest.approx(float(center_u + (dist - true_spread).abs()),
+                                            rel=1e-4, abs=1e-6)
+    assert abs(float(torch.stack(spread_only).mean())) < 0.01 * float(true_spread)
+    # the paper's center term averages var/n = 2/6 here: a pull to shrink every class
+    assert abs(float(torch.stack(center_only).mean())) < 0.02
+
+
+def test_unbiased_center_term_pulls_each_point_by_the_others_only() -> None:
+    points = torch.tensor([[0.0, 0.0], [2.0, 0.0], [4.0, 3.0]], requires_grad=True)
+    labels = torch.zeros(3, dtype=torch.long)
+    target, spread = torch.tensor([[1.0, 1.0]]), torch.tensor([10.0])
+    mean = points.mean(0)
+    md = (points - mean).norm(dim=1).mean() * math.sqrt(3 / 2)
+    expected = _center_u(points, target) + (md - spread[0]).abs()
+
+    loss = hill_loss(points, labels, target, spread,
+                     LossOptions(unbiased_stats=True, per_kind=True))
+
+    torch.testing.assert_close(loss, expected)
+    torch.testing.assert_close(torch.autograd.grad(loss, points)[0],
+                               torch.autograd.grad(expected, points)[0])
+    # the center part's gradient at x_i is 2 / (n (n-1)) * sum_{j != i} (x_j - t): no pull of a
+    # point toward its own class mean (the paper's term has one: it shrinks every class)
+    (center_grad,) = torch.autograd.grad(_center_u(points, target), points)
+    others = (points.detach() - target).sum(0, keepdim=True) - (points.detach() - target)
+    torch.testing.assert_close(center_grad, 2.0 / 6.0 * others)
+
+
+def _center_u(points: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+    n = points.shape[0]
+    mean = points.mean(0)
+    return ((mean - target[0]) ** 2).sum() - ((points - mean) ** 2).sum() / (n * (n - 1))
+
+
+def test_unbiased_stats_skips_single_point_classes() -> None:
+    points, labels = toy_batch()  # class 2 is a single point: no spread to estimate
+    centers, spreads = toy_targets()
+    only2 = labels == 2
+    loss = hill_loss(points[only2], labels[only2], centers, spreads,
+                     LossOptions(unbiased_stats=True))
+    assert loss.item() == pytest.approx(1.0)  # the center term (1-0)^2 alone, no spread term
+
+
+def test_balanced_trainer_holds_scale_paper_trainer_learns_it() -> None:
+    scales = {}
+    for name in ("paper", "balanced"):
+        scene = scene_from_dict({"hill": {"loss": name}, "display": {"per_class": 10}})
+        trainer = Trainer(scene, load_dataset(scene.dataset, 0), device="cpu")
+        trainer.train_epoch()
+        shown = trainer.display()
+        centers, spreads = targets_from_points(shown.points, shown.labels, 10)
+        trainer.set_targets(centers * 2.0, spreads * 2.0)  # "spread everything out"
+        trainer.train_epoch()
+        scales[name] = float(trainer.model.projection.scale.detach())
+        assert trainer.history[-1]["scale"] == pytest.approx(scales[name])
+    assert scales["balanced"] == 1.0
+    assert scales["paper"] > 1.0
+
+
+def test_unknown_loss_name_is_a_config_error() -> None:
+    with pytest.raises(ConfigError, match="hill.loss"):
+        scene_from_dict({"hill": {"loss": "magic"}}, "scene.yaml")

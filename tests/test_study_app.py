@@ -57,8 +57,13 @@ def play_round(app, pilot) -> None:
 
 
 def answer_questionnaire(app, pilot, screenshot: Path | None = None) -> None:
+    from hill_arcade.views.confirm import ConfirmView
     from hill_arcade.views.questionnaire import QuestionnaireView
 
+    # after the last round the participant sees the final result first, then moves on
+    pilot.wait_until(lambda: isinstance(app.top, (ConfirmView, QuestionnaireView)), 30)
+    if isinstance(app.top, ConfirmView):
+        pilot.click_widget("Continue to questionnaire")
     view = pilot.wait_until(lambda: isinstance(app.top, QuestionnaireView) and app.top, 30)
     pilot.step()
     pages = len(view.spec.instruments)

@@ -3,6 +3,8 @@
 import csv
 import os
 import statistics
+import subprocess
+import sys
 
 os.environ.setdefault("SDL_VIDEODRIVER", "dummy")
 
@@ -58,27 +60,39 @@ def make_sessions(root):
     return dirs
 
 
-def test_figure_png_size_and_colours(tmp_path):
+def near(img, px, colour, radius=3, tol=12):
+    """Some pixel within `radius` of `px` has `colour` (anti-aliased lines blend their edges)."""
+    x0, y0 = px
+    w, h = img.get_size()
+    for x in range(max(0, x0 - radius), min(w, x0 + radius + 1)):
+        for y in range(max(0, y0 - radius), min(h, y0 + radius + 1)):
+            if all(abs(a - b) <= tol for a, b in zip(tuple(img.get_at((x, y)))[:3], colour,
+                                                      strict=True)):
+                return True
+    return False
+
+
+def test_figure_png_pdf_and_colours(tmp_path):
     sessions = load_sessions(make_sessions(tmp_path / "study"))
     assert [s.participant for s in sessions] == ["P01", "P02", "P03"]
     out = tmp_path / "fig" / "cifar10.png"
-    info = render_figure(sessions, "cifar10", BASE, POINTS, out, size=(900, 500))
+    info = render_figure(sessions, "cifar10", BASE, POINTS, out)
     assert (info.best, info.worst) == ("P01", "P03")
+    assert [p.name for p in info.paths] == ["cifar10.png", "cifar10.pdf"]
+    assert (tmp_path / "fig" / "cifar10.pdf").read_bytes()[:5] == b"%PDF-"
     img = pygame.image.load(str(out))
-    assert img.get_size() == (900, 500)
+    assert img.get_width() == round(3.5 * 300)  # one paper column at 300 dpi
 
-    def colour(epoch, acc):
-        return tuple(img.get_at(info.area.to_px(epoch, acc)))[:3]
+    def at(epoch, acc):
+        return info.area.to_px(epoch, acc)
 
-    mid = lambda e, gain: BASE[e] + gain + 0.0005  # noqa: E731  (segment midpoint e..e+1)
-    assert colour(42.5, mid(42, 0.20)) == BEST
-    assert colour(42.5, mid(42, 0.05)) == WORST
-    assert colour(42.5, mid(42, 0.0)) == BASELINE
-    assert colour(12.5, BASE[12] + 0.005) == PRETRAIN
-    assert colour(42.5, mid(42, 0.15)) == BAND  # between best and worst, away from P02
-    x, _ = info.area.to_px(30, 0.5)
-    column = {tuple(img.get_at((x, y)))[:3] for y in range(info.area.top, info.area.top + 60)}
-    assert INTERACTION in column
+    assert near(img, at(42.5, BASE[42] + 0.2005), BEST)
+    assert near(img, at(42.5, BASE[42] + 0.0505), WORST)
+    assert near(img, at(42.5, BASE[42] + 0.0005), BASELINE)
+    assert near(img, at(12.5, BASE[12] + 0.005), PRETRAIN)
+    assert near(img, at(42.5, BASE[42] + 0.15), BAND, radius=0, tol=2)  # away from P02
+    assert near(img, at(30, 0.5), INTERACTION) or near(img, at(30, 0.52), INTERACTION)
+    assert not near(img, at(42.5, BASE[42] - 0.05), BAND, radius=0, tol=2)  # below the band
 
 
 def test_figure_uses_session_baseline_rows(tmp_path):
@@ -91,11 +105,35 @@ def test_figure_uses_session_baseline_rows(tmp_path):
     baseline_only = load_sessions([tmp_path / "study" / "B00"])
     info = render_figure(sessions + baseline_only, "cifar10", None, POINTS, tmp_path / "f.png")
     img = pygame.image.load(str(tmp_path / "f.png"))
-    assert img.get_size() == (960, 540)
-    px = info.area.to_px(40.5, BASE[40] + 0.0005)
-    assert tuple(img.get_at(px))[:3] == BASELINE
+    assert near(img, info.area.to_px(40.5, BASE[40] + 0.0005), BASELINE)
+    assert "baseline" in info.legend
     with pytest.raises(HillError, match="pamap2"):
         render_figure(sessions, "pamap2", None, POINTS, tmp_path / "g.png")
+
+
+def test_simulate_runs_lockstep_baseline_and_test_accuracy(tmp_path):
+    """A `simulate` run folder (no scenario/phase columns, summary.json): its scene names the
+    figure, `baseline_val_acc` draws the baseline, test accuracy appears as end markers."""
+    for seed, gain in ((0, 0.03), (1, -0.02)):
+        folder = tmp_path / "sim" / "mnist1d" / f"separate_s{seed}"
+        folder.mkdir(parents=True)
+        lines = ["epoch,val_acc,baseline_val_acc,test_acc,baseline_test_acc"]
+        lines += [f"{e},{BASE[e]},,," for e in range(1, 26)]
+        lines += [f"{e},{BASE[e] + gain},{BASE[e]},," for e in range(26, 46)]
+        lines += [f"45,{BASE[45] + gain},{BASE[45]},{0.7 + gain},0.7"]
+        (folder / "metrics.csv").write_text("\n".join(lines) + "\n")
+        (folder / "summary.json").write_text(
+            f'{{"strategy": "separate", "seed": {seed}, "scene": "mnist1d"}}')
+    dirs = sorted((tmp_path / "sim" / "mnist1d").iterdir())
+    written = build_report(dirs, tmp_path / "rep", POINTS)
+    assert [p.name for p in written] == ["mnist1d.png", "mnist1d.pdf", "summary.csv"]
+    sessions = load_sessions(dirs)
+    assert [s.participant for s in sessions] == ["separate s0", "separate s1"]
+    info = render_figure(sessions, "mnist1d", None, POINTS, tmp_path / "m.png")
+    assert (info.best, info.worst) == ("separate s0", "separate s1")
+    assert "baseline" in info.legend and "test accuracy (end)" in info.legend
+    img = pygame.image.load(str(tmp_path / "m.png"))
+    assert near(img, info.area.to_px(46.5, 0.73), BEST)  # the best run's test accuracy
 
 
 def test_summary_csv_values(tmp_path):
@@ -131,8 +169,8 @@ def test_build_report_with_train_baseline_csv(tmp_path):
     lines = ["epoch,val_acc,macro_f1"] + [f"{e},{a},0.5" for e, a in sorted(BASE.items())]
     train_csv.write_text("\n".join(lines) + "\n")
     written = build_report(dirs, tmp_path / "report", POINTS, {"cifar10": train_csv})
-    assert [p.name for p in written] == ["cifar10.png", "summary.csv"]
-    assert pygame.image.load(str(written[0])).get_size() == (960, 540)
+    assert [p.name for p in written] == ["cifar10.png", "cifar10.pdf", "summary.csv"]
+    assert pygame.image.load(str(written[0])).get_width() == 1050
     with pytest.raises(HillError, match="not found"):
         build_report(dirs, tmp_path / "r2", POINTS, {"cifar10": tmp_path / "nope.csv"})
 
@@ -154,15 +192,25 @@ def test_report_command_writes_figure_and_summary(tmp_path, capsys):
 def test_legend_lists_only_what_is_drawn(tmp_path):
     """Without a baseline there is no baseline curve, so no baseline legend entry either."""
     sessions = load_sessions(make_sessions(tmp_path / "study"))
+    with_base = render_figure(sessions, "cifar10", BASE, POINTS, tmp_path / "a.png").legend
+    without = render_figure(sessions, "cifar10", None, POINTS, tmp_path / "b.png").legend
+    assert "baseline" in with_base
+    assert "baseline" not in without
+    assert {"pretraining", "best (P01)", "worst (P03)", "interaction point"} <= set(without)
+    assert "test accuracy (end)" not in without  # no test accuracy stored
 
-    def legend_colours(baseline):
-        out = tmp_path / "legend.png"
-        info = render_figure(sessions, "cifar10", baseline, POINTS, out, size=(900, 500))
-        img = pygame.image.load(str(out))
-        right = info.area.left + info.area.width
-        return {tuple(img.get_at((x, y)))[:3] for x in range(right + 16, right + 42)
-                for y in range(info.area.top, info.area.top + 200)}
 
-    assert BASELINE in legend_colours(BASE)
-    without = legend_colours(None)
-    assert BASELINE not in without and {PRETRAIN, BEST, WORST} <= without
+def test_report_command_subprocess(tmp_path):
+    """`hill-arcade report` as a user runs it: paths printed, exit 0; a bad folder: exit 2."""
+    dirs = make_sessions(tmp_path / "sessions")
+    out = tmp_path / "rep"
+    result = subprocess.run([sys.executable, "-m", "hill_arcade", "report", *map(str, dirs),
+                             "--out", str(out)], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == [str(out / n) for n in
+                                     ("cifar10.png", "cifar10.pdf", "summary.csv")]
+    result = subprocess.run([sys.executable, "-m", "hill_arcade", "report", str(tmp_path)],
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 2
+    assert result.stderr.strip() == f"hill-arcade: error: {tmp_path}: no metrics.csv or " \
+                                    "questionnaires.csv in this folder"

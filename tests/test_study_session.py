@@ -27,6 +27,7 @@ from hill_arcade.study.timing import (  # noqa: E402
     session_countdown,
     time_limit_action,
 )
+from tests.data_fixtures import write_minimal_checkpoint  # noqa: E402
 
 ANSWERS = {"umux_1": 6, "umux_2": 5, "tlx_mental": 10, "tlx_physical": 2, "tlx_temporal": 3,
            "tlx_performance": 8, "tlx_effort": 12, "tlx_frustration": 5,
@@ -120,8 +121,7 @@ def test_resume_says_where_to_continue(tmp_path):
     s.start_scenario(pretrained)
     for epoch in (30, 35):  # rounds 25->30 and 30->35, checkpoints saved before advancing
         assert s.round_end_epoch() == epoch
-        s.checkpoint_path("cifar10", epoch).parent.mkdir(parents=True, exist_ok=True)
-        s.checkpoint_path("cifar10", epoch).write_bytes(b"ckpt")
+        write_minimal_checkpoint(s.checkpoint_path("cifar10", epoch), epoch)
         s.complete_round()
     s.log_metrics("cifar10", "hill", 35, 0.8)
     s.close()

@@ -1,4 +1,5 @@
-"""Dataset loading: the built-ins (digits, cifar10, pamap2) and ``package.module:function`` plugins.
+"""Dataset loading: the built-ins (digits, cifar10, pamap2, mnist1d) and plugins
+(``package.module:function``).
 
 A plugin factory is called as ``build(params: dict, seed: int, root: str | None)`` and must
 return a :class:`~hill_arcade.data.base.DatasetSplits`.
@@ -6,9 +7,7 @@ return a :class:`~hill_arcade.data.base.DatasetSplits`.
 
 from __future__ import annotations
 
-import importlib
 import os
-import sys
 from pathlib import Path
 
 import torch
@@ -18,6 +17,7 @@ from hill_arcade.config import (
     Cifar10Params,
     DatasetConfig,
     DigitsParams,
+    Mnist1dParams,
     Pamap2Params,
 )
 from hill_arcade.data.base import DatasetSplits, Split
@@ -60,6 +60,10 @@ def load_dataset(cfg: DatasetConfig, seed: int) -> DatasetSplits:
         from hill_arcade.data.cifar10 import load_cifar10
 
         return load_cifar10(params, seed, _root(name, cfg.root))
+    if isinstance(params, Mnist1dParams):
+        from hill_arcade.data.mnist1d import load_mnist1d
+
+        return load_mnist1d(params, seed)
     assert isinstance(params, Pamap2Params)
     from hill_arcade.data.pamap2 import load_pamap2
 
@@ -67,43 +71,17 @@ def load_dataset(cfg: DatasetConfig, seed: int) -> DatasetSplits:
 
 
 def _import_factory(path: str):
-    module_name, _, attr = path.partition(":")
-    if not module_name or not attr:
-        raise DatasetError(f"dataset plugin {path!r}: expected 'package.module:function'")
-    try:
-        module = importlib.import_module(module_name)
-    except ModuleNotFoundError as exc:
-        # A plugin module sitting in the working directory is not on sys.path when the CLI
-        # runs as an installed script: retry once with the working directory appended.
-        cwd = os.getcwd()
-        if exc.name != module_name.split(".")[0] or cwd in sys.path:
-            raise DatasetError(
-                f"dataset plugin {path!r}: cannot import {module_name!r} ({exc})"
-            ) from None
-        sys.path.append(cwd)
-        try:
-            module = importlib.import_module(module_name)
-        except ImportError as exc2:
-            raise DatasetError(
-                f"dataset plugin {path!r}: cannot import {module_name!r} ({exc2})"
-            ) from None
-        finally:
-            sys.path.remove(cwd)
-    except ImportError as exc:
-        raise DatasetError(
-            f"dataset plugin {path!r}: cannot import {module_name!r} ({exc})"
-        ) from None
-    factory = getattr(module, attr, None)
-    if factory is None:
-        raise DatasetError(f"dataset plugin {path!r}: module {module_name!r} has no {attr!r}")
-    if not callable(factory):
-        raise DatasetError(f"dataset plugin {path!r}: {attr!r} is not callable")
-    return factory
+    from hill_arcade.plugins import import_plugin
+
+    return import_plugin(path, "dataset.name", DatasetError)
 
 
 def _load_plugin(path: str, params: object, seed: int, root: str | None) -> DatasetSplits:
+    from hill_arcade.plugins import call_plugin
+
     factory = _import_factory(path)
-    result = factory(dict(params or {}), seed, root)
+    result = call_plugin(factory, path, "dataset.name", DatasetError,
+                         "build(params, seed, root)", dict(params or {}), seed, root)
     check_splits(result, f"dataset plugin {path!r}")
     return result
 
@@ -156,6 +134,10 @@ def fetch_dataset(name: str, root: str | None, download: bool) -> str:
 
         folder = _root(name, root)
         return cifar10.download(folder) if download else cifar10.describe(folder)
+    if name == "mnist1d":
+        from hill_arcade.data import mnist1d
+
+        return mnist1d.describe()
     if name == "pamap2":
         from hill_arcade.data import pamap2
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+import numpy as np
 import torch
 
 
@@ -25,6 +26,10 @@ class DatasetSplits:
 
     `augment`, when set, is applied by the trainer to each *training* batch (a batched tensor
     function, so it runs on the training device without per-sample Python work).
+
+    `render_sample`, when set, turns one sample ``x`` (shape `input_shape`) into what a person
+    recognises: a uint8 RGB image (H, W, 3) or a 1D float series (drawn as a sparkline).
+    It is plain numpy (no pygame), so any front end can draw it.
     """
 
     train: Split
@@ -33,6 +38,7 @@ class DatasetSplits:
     class_names: list[str]
     input_shape: tuple[int, ...]
     augment: Callable[[torch.Tensor], torch.Tensor] | None = None
+    render_sample: Callable[[torch.Tensor], np.ndarray] | None = None
 
     @property
     def num_classes(self) -> int:

@@ -7,8 +7,11 @@ class-stratified subset of ``val_size`` images of the official 10,000-image test
 is the rest of the official test set (disjoint from val). Images are (N, 3, 32, 32) float32,
 normalised with the usual per-channel CIFAR-10 mean and std.
 
-The batches are read with :mod:`pickle` (the official format), so only point the loader at
-files you trust; torchvision is used only by :func:`download`.
+The batches are pickles (the official format). They are read with a restricted unpickler
+that admits only what the real files contain (dicts, lists, strings, bytes, numbers, numpy
+arrays and dtypes) and refuses anything else, such as a crafted file that would call
+``os.system``, with one line naming the file, before any of it runs. torchvision is used only
+by :func:`download`.
 """
 
 from __future__ import annotations
@@ -45,16 +48,48 @@ def batches_dir(root: Path) -> Path:
     return root / BATCHES_DIR
 
 
+# (module, name) pairs a CIFAR-10 batch may reference: numpy's array reconstruction (both
+# numpy 1 and 2 module paths) and, in protocol-2 pickles written by Python 3, bytes objects.
+_ALLOWED_GLOBALS = frozenset({
+    ("numpy.core.multiarray", "_reconstruct"), ("numpy._core.multiarray", "_reconstruct"),
+    ("numpy", "ndarray"), ("numpy", "dtype"), ("_codecs", "encode"),
+})
+
+
+class _BatchUnpickler(pickle.Unpickler):
+    """Unpickler that resolves only the globals in `_ALLOWED_GLOBALS`."""
+
+    def find_class(self, module: str, name: str) -> Any:
+        if (module, name) not in _ALLOWED_GLOBALS:
+            raise pickle.UnpicklingError(f"refused {module}.{name}")
+        if (module, name) == ("_codecs", "encode"):
+            return _latin1_bytes
+        return super().find_class(module, name)
+
+
+def _latin1_bytes(text: str, encoding: str = "latin1") -> bytes:
+    """What `_codecs.encode` does for bytes in protocol-2 pickles, and nothing else."""
+    if not isinstance(text, str) or encoding not in ("latin1", "latin-1"):
+        raise pickle.UnpicklingError("refused _codecs.encode with unexpected arguments")
+    return text.encode("latin1")
+
+
 def _unpickle(path: Path, root: Path) -> dict[str, Any]:
     try:
         with open(path, "rb") as f:
-            obj = pickle.load(f, encoding="bytes")
+            obj = _BatchUnpickler(f, encoding="bytes").load()
     except FileNotFoundError:
         raise DatasetError(
             f"cifar10: {path} not found; fetch it with: {fetch_command(root)}"
         ) from None
     except OSError as exc:
         raise DatasetError(f"cifar10: cannot read {path} ({exc.strerror})") from None
+    except pickle.UnpicklingError as exc:
+        if str(exc).startswith("refused"):
+            raise DatasetError(
+                f"cifar10: {path} is not a CIFAR-10 batch: it asks to load code ({exc}), so it "
+                f"was not read; re-download with: {fetch_command(root)}") from None
+        raise _malformed(path, root, f"not a readable pickle: {exc}") from None
     except Exception as exc:  # a corrupt pickle can fail in many ways
         raise _malformed(path, root, f"not a readable pickle: {type(exc).__name__}") from None
     if not isinstance(obj, dict):
@@ -193,9 +228,9 @@ def describe(root: Path) -> str:
 
 def download(root: Path) -> str:
     """Download and extract the official archive into ``root`` (torchvision), then check it."""
+    root.mkdir(parents=True, exist_ok=True)  # a bad --root fails before torchvision loads
     from torchvision.datasets import CIFAR10
 
-    root.mkdir(parents=True, exist_ok=True)
     try:
         for train in (True, False):
             CIFAR10(str(root), train=train, download=True)

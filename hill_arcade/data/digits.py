@@ -63,4 +63,12 @@ def load_digits(params: DigitsParams, seed: int) -> DatasetSplits:
         test=split(test_idx),
         class_names=[str(i) for i in range(10)],
         input_shape=(1, 8, 8),
+        render_sample=render_sample,
     )
+
+
+def render_sample(x: torch.Tensor | np.ndarray) -> np.ndarray:
+    """An 8x8 digit as a uint8 RGB image: dark ink on white, as it was scanned."""
+    grey = np.asarray(x, np.float32).reshape(8, 8)
+    ink = (255 - np.clip(grey, 0.0, 1.0) * 255).astype(np.uint8)
+    return np.repeat(ink[:, :, None], 3, axis=2)

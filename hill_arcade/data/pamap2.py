@@ -136,6 +136,7 @@ def read_subject_file(path: Path) -> np.ndarray:
             f"pamap2: {path}: line {_line_of_row(path, 0)}: expected {NUM_COLUMNS} columns, "
             f"got {arr.shape[1]}"
         )
+    arr[np.isinf(arr)] = np.nan  # a broken sensor value: filled like a dropped packet
     acts = arr[:, 1]
     bad = ~np.isin(acts, [0, *ACTIVITY_NAMES])
     if bad.any():
@@ -277,8 +278,42 @@ def load_pamap2(params: Pamap2Params, seed: int, root: Path) -> DatasetSplits:
     )
 
 
+def check_subject_head(path: Path, lines: int = 200) -> None:
+    """DatasetError unless the first `lines` lines of `path` are rows of 54 numbers (a quick
+    content check: an empty, binary or foreign file is not counted as a subject)."""
+    try:
+        with open(path, "rb") as f:
+            head = [f.readline() for _ in range(lines)]
+    except OSError as exc:
+        raise DatasetError(f"pamap2: cannot read {path} ({exc.strerror})") from None
+    rows = 0
+    for number, raw in enumerate(head, start=1):
+        try:
+            fields = raw.decode("ascii").split()
+        except UnicodeDecodeError:
+            raise DatasetError(f"pamap2: {path}: line {number}: not text (binary data?)") from None
+        if not fields:
+            continue
+        if len(fields) != NUM_COLUMNS:
+            raise DatasetError(f"pamap2: {path}: line {number}: expected {NUM_COLUMNS} columns, "
+                               f"got {len(fields)}")
+        for col, text in enumerate(fields, start=1):
+            try:
+                float(text)
+            except ValueError:
+                raise DatasetError(f"pamap2: {path}: line {number}, column {col}: "
+                                   f"{text[:20]!r} is not a number") from None
+        rows += 1
+    if rows == 0:
+        raise DatasetError(f"pamap2: {path}: the file holds no data")
+
+
 def describe(root: Path) -> str:
-    """One-line status listing the subject files found (raises DatasetError when none)."""
+    """One-line status listing the subject files found, after checking that each starts with
+    rows of 54 numbers (raises DatasetError when none is found or one is malformed)."""
     folder = protocol_dir(root)
-    names = sorted(p.stem for p in folder.glob("subject*.dat"))
+    paths = sorted(folder.glob("subject*.dat"))
+    for path in paths:
+        check_subject_head(path)
+    names = [p.stem for p in paths]
     return f"pamap2: found {len(names)} subject files ({', '.join(names)}) in {folder}"

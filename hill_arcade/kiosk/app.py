@@ -215,6 +215,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                        help="session log folder (default: ./hill-runs/<timestamp>/)")
     kiosk.add_argument("--windowed", action="store_true",
                        help="a normal window instead of borderless fullscreen")
+    from hill_arcade.cli import add_runtime_options
+
+    add_runtime_options(kiosk)
     kiosk.add_argument("--from-scratch", action="store_true",
                        help="start at epoch 0 instead of the scene's pretrained model (cached)")
 

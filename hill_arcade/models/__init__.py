@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib
 import inspect
 from collections.abc import Callable
 from typing import Any
@@ -11,7 +10,7 @@ from torch import nn
 
 from hill_arcade.config import ModelConfig
 from hill_arcade.errors import ConfigError
-from hill_arcade.models import cifar10_cnn, digits_cnn, pamap2_cnn
+from hill_arcade.models import cifar10_cnn, digits_cnn, mnist1d_cnn, pamap2_cnn
 from hill_arcade.models.base import HillNet, ProjectionHead
 
 __all__ = ["BUILTIN_MODELS", "HillNet", "ProjectionHead", "build_model"]
@@ -20,6 +19,7 @@ BUILTIN_MODELS: dict[str, Callable[..., nn.Module]] = {
     "digits_cnn": digits_cnn.build,
     "cifar10_cnn": cifar10_cnn.build,
     "pamap2_cnn": pamap2_cnn.build,
+    "mnist1d_cnn": mnist1d_cnn.build,
 }
 
 _POSITIONAL = ("num_classes", "input_shape")
@@ -44,7 +44,14 @@ def build_model(cfg: ModelConfig, num_classes: int, input_shape: tuple[int, ...]
             f"model.name: expected one of {', '.join(BUILTIN_MODELS)} or a plugin path "
             f"'package.module:function', got {cfg.name!r}"
         )
-    classifier = factory(num_classes=num_classes, input_shape=input_shape, **params)
+    from hill_arcade.plugins import call_plugin
+
+    if cfg.name in BUILTIN_MODELS:
+        classifier = factory(num_classes=num_classes, input_shape=input_shape, **params)
+    else:
+        classifier = call_plugin(factory, cfg.name, "model.name", ConfigError,
+                                 "build(num_classes=..., input_shape=..., **model.params)",
+                                 num_classes=num_classes, input_shape=input_shape, **params)
     latent_dim = getattr(classifier, "latent_dim", None)
     if not isinstance(classifier, nn.Module) or not isinstance(latent_dim, int) or latent_dim < 1:
         raise ConfigError(
@@ -55,23 +62,9 @@ def build_model(cfg: ModelConfig, num_classes: int, input_shape: tuple[int, ...]
 
 
 def _resolve_plugin(path: str) -> Callable[..., nn.Module]:
-    module_name, _, attr_path = path.partition(":")
-    if not module_name or not attr_path:
-        raise ConfigError(f"model.name: expected 'package.module:function', got {path!r}")
-    try:
-        target: Any = importlib.import_module(module_name)
-    except (ImportError, SyntaxError) as exc:
-        raise ConfigError(
-            f"model.name: cannot import module {module_name!r} for plugin {path!r} "
-            f"({type(exc).__name__}: {exc})"
-        ) from exc
-    for attr in attr_path.split("."):
-        if not hasattr(target, attr):
-            raise ConfigError(f"model.name: {module_name!r} has no {attr_path!r} (plugin {path!r})")
-        target = getattr(target, attr)
-    if not callable(target):
-        raise ConfigError(f"model.name: {path!r} is not callable")
-    return target
+    from hill_arcade.plugins import import_plugin
+
+    return import_plugin(path, "model.name", ConfigError)
 
 
 def _check_params(

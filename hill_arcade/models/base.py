@@ -13,23 +13,29 @@ from torch import nn
 
 
 class ProjectionHead(nn.Module):
-    """Fully connected latent -> 2D map with a learnable output `scale`.
+    """Linear latent -> 2D map (``Linear(latent, hidden) -> Linear(hidden, 2)``) times `scale`.
 
-    No batch statistics anywhere: a sample's 2D point never depends on the rest of its batch.
+    Linear on purpose: once frozen, every 2D point is reachable by moving the latent, and the
+    gradient of a human target reaches the backbone undamped. A squashing hidden layer (tanh)
+    bounds the frozen map's image: after pretraining on digits the outer classes sat near its
+    edge, so a class dragged outward asked for a point no latent could produce, and only
+    `scale` (a zoom of the whole layout) could get there. No batch statistics anywhere: a
+    sample's 2D point never depends on the rest of its batch.
+
+    `scale` multiplies every point, i.e. zooms the display around its origin; it changes no
+    latent. Whether it learns is up to the loss variant (the trainer holds it for "balanced").
     """
 
     def __init__(self, latent_dim: int, hidden: int = 64) -> None:
         super().__init__()
-        self.net = nn.Sequential(
-            nn.Linear(latent_dim, hidden), nn.Tanh(), nn.Linear(hidden, 2)
-        )
+        self.net = nn.Sequential(nn.Linear(latent_dim, hidden), nn.Linear(hidden, 2))
         self.scale = nn.Parameter(torch.ones(()))
 
     def forward(self, latent: torch.Tensor) -> torch.Tensor:
         return self.net(latent) * self.scale
 
     def freeze(self) -> None:
-        """Freeze the mapping (not `scale`, which the λ term keeps near 1)."""
+        """Freeze the mapping (not `scale`: see the class docstring)."""
         for p in self.net.parameters():
             p.requires_grad_(False)
 

@@ -1,58 +1,83 @@
-"""`hill-arcade report`: load study sessions, draw a Figure-5-style plot, summarise questionnaires.
-
-The figure is drawn with pygame on an offscreen Surface (matplotlib is not a runtime dependency).
+"""`hill-arcade report`: load study sessions (or `simulate` runs), draw a Figure-5-style plot
+with matplotlib (PNG + PDF, sized for one paper column), summarise questionnaires.
 """
 
 from __future__ import annotations
 
 import csv
+import json
 import math
 import statistics
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from hill_arcade.analysis.figures import (
+    BAND,
+    BASELINE,
+    BEST,
+    COLUMN_WIDTH_IN,
+    INTERACTION,
+    PARTICIPANT,
+    PRETRAIN,
+    WORST,
+    new_figure,
+    rgb,
+    save,
+    styled,
+)
 from hill_arcade.errors import HillError
 from hill_arcade.eventlog import read_csv
 from hill_arcade.study.questionnaires import TLX_ITEMS, VAS_ITEMS
 
 Curve = list[tuple[int, float]]
 
-WHITE = (255, 255, 255)
-BLACK = (0, 0, 0)
-AXIS = (60, 60, 60)
-GRID = (232, 232, 232)
-BAND = (211, 211, 211)  # light grey: range between best and worst participant
-PARTICIPANT = (150, 150, 150)
-PRETRAIN = (64, 64, 64)  # dark grey: pretraining phase
-BASELINE = (31, 119, 180)
-BEST = (44, 160, 44)
-WORST = (255, 127, 14)
-INTERACTION = (214, 39, 40)
+__all__ = ["BAND", "BASELINE", "BEST", "INTERACTION", "PARTICIPANT", "PRETRAIN", "WORST",
+           "FigureInfo", "PlotArea", "SessionData", "build_report", "load_sessions",
+           "render_figure", "summary_rows", "write_summary_csv"]
 
 
 @dataclass
 class SessionData:
-    """One session folder's metrics and questionnaire rows."""
+    """One session folder's metrics and questionnaire rows (+ `summary.json` of a scripted run).
+
+    Rows without a `scenario` (a `simulate` run) get the summary's scene or the parent folder's
+    name; rows without a `phase` count as `hill` (the figure draws what lies before the first
+    interaction point as pretraining anyway).
+    """
 
     folder: Path
     participant: str
     metrics: list[dict[str, str]] = field(default_factory=list)
     questionnaires: list[dict[str, str]] = field(default_factory=list)
+    summary: dict[str, object] = field(default_factory=dict)
 
-    def curve(self, scenario: str, phases: Iterable[str] = ("pretrain", "hill")) -> Curve:
-        """(epoch, val_acc) sorted by epoch for these phases; the last row per epoch wins."""
+    def curve(self, scenario: str, phases: Iterable[str] = ("pretrain", "hill"),
+              column: str = "val_acc") -> Curve:
+        """(epoch, `column`) sorted by epoch for these phases; the last row per epoch wins."""
         wanted = set(phases)
         points: dict[int, float] = {}
         for row in self.metrics:
             if row.get("scenario") == scenario and row.get("phase") in wanted:
-                acc = _float(row.get("val_acc"))
+                acc = _float(row.get(column))
                 if acc is not None:
                     points[int(float(row["epoch"]))] = acc
         return sorted(points.items())
 
+    def lockstep_baseline(self, scenario: str) -> Curve:
+        """The `baseline_val_acc` column (a baseline trained beside the session), if any."""
+        return self.curve(scenario, ("hill",), "baseline_val_acc")
 
-def _float(value: str | None) -> float | None:
+    def test_accuracy(self, scenario: str, column: str = "test_acc") -> float | None:
+        """Test accuracy at the end (`test_acc` / `baseline_test_acc`): metrics, else summary."""
+        values = [v for r in self.metrics if r.get("scenario") == scenario
+                  and (v := _float(r.get(column))) is not None]
+        if values:
+            return values[-1]
+        return _float(self.summary.get(column)) if self.summary else None  # type: ignore[arg-type]
+
+
+def _float(value: object) -> float | None:
     try:
         v = float(value)  # type: ignore[arg-type]
     except (TypeError, ValueError):
@@ -60,9 +85,18 @@ def _float(value: str | None) -> float | None:
     return v if math.isfinite(v) else None
 
 
+def _read_summary(path: Path) -> dict[str, object]:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise HillError(f"{path}: not readable JSON ({exc})") from None
+    return data if isinstance(data, dict) else {}
+
+
 def load_sessions(dirs: Iterable[str | Path]) -> list[SessionData]:
-    """Read `metrics.csv` and `questionnaires.csv` of each session folder (either may be absent,
-    not both); HillError for a folder that is missing or has neither."""
+    """Read `metrics.csv`, `questionnaires.csv` and `summary.json` of each session folder
+    (metrics or questionnaires must be there); HillError for a folder that is missing or has
+    neither."""
     sessions = []
     for d in dirs:
         folder = Path(d)
@@ -73,19 +107,33 @@ def load_sessions(dirs: Iterable[str | Path]) -> list[SessionData]:
             raise HillError(f"{folder}: no metrics.csv or questionnaires.csv in this folder")
         metrics = read_csv(metrics_path) if metrics_path.exists() else []
         answers = read_csv(answers_path) if answers_path.exists() else []
+        summary_path = folder / "summary.json"
+        summary = _read_summary(summary_path) if summary_path.is_file() else {}
+        scene = str(summary.get("scenario") or Path(str(summary.get("scene") or "")).stem
+                    or folder.parent.name or folder.name)
+        for row in metrics:
+            row["scenario"] = row.get("scenario") or scene
+            row["phase"] = row.get("phase") or "hill"
         participant = next((r["participant"] for r in metrics + answers
-                            if r.get("participant")), folder.name)
-        sessions.append(SessionData(folder, participant, metrics, answers))
+                            if r.get("participant")), None)
+        if participant is None and summary.get("strategy") is not None:
+            seed = summary.get("seed")
+            participant = f"{summary['strategy']}" + (f" s{seed}" if seed is not None else "")
+        sessions.append(SessionData(folder, participant or folder.name, metrics, answers,
+                                    summary))
     return sessions
 
 
 def baseline_curve(sessions: Sequence[SessionData], scenario: str) -> Curve:
-    """Mean `baseline`-phase accuracy per epoch (pretraining epochs included) over sessions."""
+    """Mean baseline accuracy per epoch over sessions: `baseline`-phase rows (with the
+    pretraining epochs before them), else the lockstep `baseline_val_acc` column."""
     sums: dict[int, list[float]] = {}
     for s in sessions:
-        if not s.curve(scenario, ("baseline",)):
-            continue
-        for epoch, acc in s.curve(scenario, ("pretrain", "baseline")):
+        if s.curve(scenario, ("baseline",)):
+            curve = s.curve(scenario, ("pretrain", "baseline"))
+        else:
+            curve = s.lockstep_baseline(scenario)
+        for epoch, acc in curve:
             sums.setdefault(epoch, []).append(acc)
     return sorted((e, sum(v) / len(v)) for e, v in sums.items())
 
@@ -101,25 +149,14 @@ def rank_participants(curves: Mapping[str, Curve], after_epoch: int) -> tuple[st
     return ranked[-1], ranked[0]
 
 
-def nice_ticks(lo: float, hi: float, target: int = 6) -> list[float]:
-    """Round tick values (1/2/5 x 10^k spacing) from at or below `lo` to at or above `hi`."""
-    span = max(hi - lo, 1e-9)
-    raw = span / max(target - 1, 1)
-    mag = 10 ** math.floor(math.log10(raw))
-    step = next(m * mag for m in (1, 2, 5, 10) if m * mag >= raw * (1 - 1e-9))
-    first = math.floor(lo / step + 1e-9)
-    last = math.ceil(hi / step - 1e-9)
-    return [round(k * step, 10) for k in range(first, last + 1)]
-
-
 @dataclass(frozen=True)
 class PlotArea:
-    """Maps data (epoch, accuracy) to pixels inside the axes rectangle."""
+    """Maps data (epoch, accuracy) to pixels of the saved PNG (origin top left)."""
 
-    left: int
-    top: int
-    width: int
-    height: int
+    left: float
+    top: float
+    width: float
+    height: float
     x_range: tuple[float, float]
     y_range: tuple[float, float]
 
@@ -133,46 +170,37 @@ class PlotArea:
 
 @dataclass(frozen=True)
 class FigureInfo:
-    """What `render_figure` drew: the plot area and who was best/worst."""
+    """What `render_figure` drew: files, plot area (PNG pixels), best/worst, legend labels."""
 
     path: Path
     area: PlotArea
     best: str | None
     worst: str | None
+    legend: tuple[str, ...] = ()
+    paths: tuple[Path, ...] = ()
 
 
-def _dashed_vline(surface, color, x: int, top: int, bottom: int, dash: int = 8) -> None:
-    import pygame
-
-    y = top
-    while y < bottom:
-        pygame.draw.line(surface, color, (x, y), (x, min(y + dash, bottom)), 2)
-        y += dash * 2
+def _after(curve: Curve, start: int) -> Curve:
+    return [pt for pt in curve if pt[0] >= start]
 
 
-def _polyline(surface, color, area: PlotArea, curve: Curve, width: int) -> None:
-    import pygame
-
-    pts = [area.to_px(e, a) for e, a in curve]
-    if len(pts) >= 2:
-        pygame.draw.lines(surface, color, False, pts, width)
-    elif pts:
-        pygame.draw.circle(surface, color, pts[0], max(width, 2))
+def _xy(curve: Curve) -> tuple[list[int], list[float]]:
+    return [e for e, _ in curve], [a for _, a in curve]
 
 
 def render_figure(sessions: Sequence[SessionData], scenario: str,
                   baseline: Curve | Mapping[int, float] | None,
                   interaction_points: Sequence[int], path: str | Path,
-                  size: tuple[int, int] = (960, 540), title: str | None = None) -> FigureInfo:
-    """Draw validation accuracy per epoch for `scenario` (like the paper's Figure 5) to a PNG.
+                  width_in: float = COLUMN_WIDTH_IN, height_in: float = 2.6,
+                  title: str | None = None) -> FigureInfo:
+    """Validation accuracy per epoch for `scenario`, like the paper's Figure 5 (PNG + PDF).
 
-    Baseline line, every participant as a thin line, best (green) and worst (orange) with the
-    light grey band between them, red dashed interaction points, the pretraining part of the
-    curves in dark grey. `baseline=None` uses the sessions' `baseline`-phase rows.
+    Pretraining in dark grey, every participant as a thin grey line, best (green) and worst
+    (orange) with the light grey band between them, red dashed interaction points, the
+    baseline (blue) when there is one, and test accuracy at the end (diamonds right of the last
+    epoch) when the sessions stored it. `baseline=None` uses the sessions' own baseline rows.
+    `path` names the PNG; the PDF is written beside it.
     """
-    import pygame
-
-    pygame.font.init()
     if baseline is None:
         base = baseline_curve(sessions, scenario)
     elif isinstance(baseline, Mapping):
@@ -189,95 +217,86 @@ def render_figure(sessions: Sequence[SessionData], scenario: str,
     everything = [pt for c in curves.values() for pt in c] + base
     if not everything:
         raise HillError(f"no validation accuracy for scenario '{scenario}' in the given sessions")
-
-    width, height = size
-    margin_l, margin_r, margin_t, margin_b = 70, 190, 50, 55
-    epochs = [e for e, _ in everything] + list(interaction_points)
-    accs = [a for _, a in everything]
-    x_ticks = nice_ticks(0, max(epochs), 8)
-    lo, hi = min(accs), max(accs)
-    pad = max((hi - lo) * 0.08, 0.005)
-    y_ticks = nice_ticks(max(0.0, lo - pad), min(1.0, hi + pad) if hi <= 1 else hi + pad, 6)
-    area = PlotArea(margin_l, margin_t, width - margin_l - margin_r, height - margin_t - margin_b,
-                    (0.0, max(x_ticks[-1], max(epochs))), (y_ticks[0], y_ticks[-1]))
-
-    surface = pygame.Surface(size)
-    surface.fill(WHITE)
-    font = pygame.font.Font(None, 20)
-    title_font = pygame.font.Font(None, 28)
-    bottom = area.top + area.height
-    right = area.left + area.width
-
-    for t in y_ticks:  # grid and y ticks
-        _, y = area.to_px(0, t)
-        pygame.draw.line(surface, GRID, (area.left, y), (right, y), 1)
-        pygame.draw.line(surface, AXIS, (area.left - 5, y), (area.left, y), 1)
-        label = font.render(f"{t:.2f}" if hi <= 1 else f"{t:g}", True, AXIS)
-        surface.blit(label, (area.left - 8 - label.get_width(), y - label.get_height() // 2))
-    for t in x_ticks:
-        x, _ = area.to_px(t, area.y_range[0])
-        pygame.draw.line(surface, AXIS, (x, bottom), (x, bottom + 5), 1)
-        label = font.render(f"{t:g}", True, AXIS)
-        surface.blit(label, (x - label.get_width() // 2, bottom + 8))
+    last_epoch = max(e for e, _ in everything)
+    tests = {s.participant: t for s in sessions
+             if s.participant in curves and (t := s.test_accuracy(scenario)) is not None}
+    base_tests = [t for s in sessions
+                  if (t := s.test_accuracy(scenario, "baseline_test_acc")) is not None]
 
     best = worst = None
     if curves:
         best, worst = rank_participants(curves, pretrain_end)
-        b, w = dict(curves[best]), dict(curves[worst])
-        common = sorted(e for e in b if e in w and e >= pretrain_end)
-        if len(common) >= 2 and best != worst:  # upper/lower envelope: no self-crossing
-            upper = [area.to_px(e, max(b[e], w[e])) for e in common]
-            lower = [area.to_px(e, min(b[e], w[e])) for e in reversed(common)]
-            pygame.draw.polygon(surface, BAND, upper + lower)
-    for p in interaction_points:
-        x, _ = area.to_px(p, area.y_range[0])
-        _dashed_vline(surface, INTERACTION, x, area.top, bottom)
-    for name, curve in curves.items():
-        if name not in (best, worst):
-            _polyline(surface, PARTICIPANT, area, [pt for pt in curve if pt[0] >= pretrain_end], 1)
-    _polyline(surface, BASELINE, area, [pt for pt in base if pt[0] >= pretrain_end], 3)
-    if worst is not None and worst != best:
-        _polyline(surface, WORST, area, [pt for pt in curves[worst] if pt[0] >= pretrain_end], 3)
-    if best is not None:
-        _polyline(surface, BEST, area, [pt for pt in curves[best] if pt[0] >= pretrain_end], 3)
-    pre_curve = next((c for c in curves.values() if c[0][0] < pretrain_end), None)
-    pre_curve = pre_curve or base
-    _polyline(surface, PRETRAIN, area, [pt for pt in pre_curve if pt[0] <= pretrain_end], 3)
+    legend: list[str] = []
+    with styled():
+        fig = new_figure(width_in, height_in)
+        ax = fig.add_subplot()
+        if best is not None and worst is not None and best != worst:
+            b, w = dict(curves[best]), dict(curves[worst])
+            common = sorted(e for e in b if e in w and e >= pretrain_end)
+            if len(common) >= 2:
+                ax.fill_between(common, [min(b[e], w[e]) for e in common],
+                                [max(b[e], w[e]) for e in common], color=rgb(BAND), lw=0,
+                                zorder=1, label="best-worst range")
+        for i, p in enumerate(interaction_points):
+            ax.axvline(p, color=rgb(INTERACTION), lw=0.9, ls=(0, (4, 3)), zorder=2,
+                       label="interaction point" if i == 0 else None)
+        others = [n for n in curves if n not in (best, worst)]
+        for i, name in enumerate(others):
+            ax.plot(*_xy(_after(curves[name], pretrain_end)), color=rgb(PARTICIPANT), lw=0.6,
+                    zorder=3, label="participants" if i == 0 and len(curves) > 2 else None)
+        shown_base = _after(base, pretrain_end)
+        start = next((pt for c in curves.values() for pt in c if pt[0] == pretrain_end), None)
+        if shown_base and start is not None and shown_base[0][0] > pretrain_end:
+            shown_base = [start, *shown_base]  # a lockstep baseline starts where edits start
+        if shown_base:  # only what the figure draws is listed
+            ax.plot(*_xy(shown_base), color=rgb(BASELINE), lw=1.4, zorder=4, label="baseline")
+        if worst is not None and worst != best:
+            ax.plot(*_xy(_after(curves[worst], pretrain_end)), color=rgb(WORST), lw=1.4,
+                    zorder=5, label=f"worst ({worst})")
+        if best is not None:
+            ax.plot(*_xy(_after(curves[best], pretrain_end)), color=rgb(BEST), lw=1.4,
+                    zorder=6, label=f"best ({best})")
+        pre_curve = next((c for c in curves.values() if c[0][0] < pretrain_end), None) or base
+        pre_curve = [pt for pt in pre_curve if pt[0] <= pretrain_end]
+        if pre_curve:
+            ax.plot(*_xy(pre_curve), color=rgb(PRETRAIN), lw=1.4, zorder=6, label="pretraining")
+        if tests or base_tests:
+            x_test = last_epoch + 1.5
+            for name, acc in tests.items():
+                color = BEST if name == best else WORST if name == worst else PARTICIPANT
+                ax.plot([x_test], [acc], marker="D", ms=3, color=rgb(color), lw=0, zorder=7)
+            if base_tests:
+                ax.plot([x_test + 0.8], [statistics.fmean(base_tests)], marker="D", ms=3,
+                        color=rgb(BASELINE), lw=0, zorder=7)
+            ax.plot([], [], marker="D", ms=3, color=rgb(PRETRAIN), lw=0,
+                    label="test accuracy (end)")
+        ax.set_xlim(0, last_epoch + (3 if tests or base_tests else 1))
+        ax.set_xlabel("epoch")
+        ax.set_ylabel("validation accuracy")
+        ax.set_title(title or f"Validation accuracy: {scenario}", pad=4)
+        ax.grid(axis="y", color=rgb((232, 232, 232)), lw=0.5, zorder=0)
+        handles, labels = ax.get_legend_handles_labels()
+        order = sorted(range(len(labels)), key=lambda i: _LEGEND_ORDER.get(
+            labels[i].split(" (")[0], 99))
+        legend = [labels[i] for i in order]
+        fig.legend([handles[i] for i in order], legend, loc="outside lower center", ncols=3,
+                   frameon=False, handlelength=1.8, columnspacing=1.0)
+        png = Path(path)
+        paths = save(fig, png.with_suffix(""))
+        area = _plot_area(fig, ax)
+    return FigureInfo(paths[0], area, best, worst, tuple(legend), tuple(paths))
 
-    pygame.draw.rect(surface, AXIS, (area.left, area.top, area.width + 1, area.height + 1), 1)
-    head = title_font.render(title or f"Validation accuracy: {scenario}", True, BLACK)
-    surface.blit(head, ((width - margin_r + margin_l - head.get_width()) // 2, 14))
-    xlabel = font.render("epoch", True, BLACK)
-    surface.blit(xlabel, (area.left + (area.width - xlabel.get_width()) // 2, bottom + 30))
-    ylabel = pygame.transform.rotate(font.render("validation accuracy", True, BLACK), 90)
-    surface.blit(ylabel, (8, area.top + (area.height - ylabel.get_height()) // 2))
 
-    entries = [(PRETRAIN, "pretraining", 3)]
-    if any(e >= pretrain_end for e, _ in base):  # only what the figure draws is listed
-        entries.append((BASELINE, "baseline", 3))
-    if best is not None:
-        entries.append((BEST, f"best ({best})", 3))
-    if worst is not None and worst != best:
-        entries.append((WORST, f"worst ({worst})", 3))
-    if len(curves) > 2:
-        entries.append((PARTICIPANT, "participants", 1))
-    if best is not None and worst is not None and best != worst:
-        entries.append((BAND, "best-worst range", 10))
-    entries.append((INTERACTION, "interaction point", 2))
-    lx, ly = right + 16, area.top + 4
-    for color, text, lw in entries:
-        if color == INTERACTION:
-            for x0 in (lx, lx + 12, lx + 24):
-                pygame.draw.line(surface, color, (x0, ly + 8), (x0 + 5, ly + 8), lw)
-        else:
-            pygame.draw.line(surface, color, (lx, ly + 8), (lx + 26, ly + 8), lw)
-        surface.blit(font.render(text, True, BLACK), (lx + 32, ly + 1))
-        ly += 22
+_LEGEND_ORDER = {"pretraining": 0, "baseline": 1, "best": 2, "worst": 3, "participants": 4,
+                 "best-worst range": 5, "interaction point": 6, "test accuracy": 7}
 
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    pygame.image.save(surface, str(path))
-    return FigureInfo(path, area, best, worst)
+
+def _plot_area(fig, ax) -> PlotArea:
+    """The axes rectangle in PNG pixels (the PNG is saved at the figure's dpi, untrimmed)."""
+    box = ax.get_window_extent()
+    height = fig.bbox.height
+    return PlotArea(box.x0, height - box.y1, box.width, box.height, ax.get_xlim(),
+                    ax.get_ylim())
 
 
 SUMMARY_MEASURES = ("sus_parity", "umux_lite", *TLX_ITEMS, "tlx_total", *VAS_ITEMS)
@@ -329,7 +348,8 @@ def scenarios_in(sessions: Sequence[SessionData]) -> list[str]:
 def build_report(dirs: Iterable[str | Path], out: str | Path,
                  interaction_points: Sequence[int] = (25, 30, 35, 40),
                  baselines: Mapping[str, str | Path] | None = None) -> list[Path]:
-    """`hill-arcade report` core: `<out>/<scenario>.png` per scenario and `<out>/summary.csv`.
+    """`hill-arcade report` core: `<out>/<scenario>.png` + `.pdf` per scenario and
+    `<out>/summary.csv`.
 
     `baselines` maps a scenario to a `hill-arcade train` metrics.csv of the uninterrupted run;
     without one, the sessions' `baseline`-phase rows are used.
@@ -346,7 +366,7 @@ def build_report(dirs: Iterable[str | Path], out: str | Path,
         base = read_train_metrics(source) if source is not None else None
         if not any(s.curve(scenario) for s in sessions) and not base:
             continue
-        written.append(render_figure(sessions, scenario, base, interaction_points,
-                                     out / f"{scenario}.png").path)
+        written.extend(render_figure(sessions, scenario, base, interaction_points,
+                                     out / f"{scenario}.png").paths)
     written.append(write_summary_csv(summary_rows(sessions), out / "summary.csv"))
     return written

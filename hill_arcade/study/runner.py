@@ -8,6 +8,7 @@ the questionnaire. Every event goes to the session's events.jsonl (fsynced per e
 from __future__ import annotations
 
 import argparse
+import shlex
 import shutil
 import sys
 import tempfile
@@ -89,6 +90,22 @@ class StudyMode(Mode):
     def round_epochs(self, requested: int) -> int:
         return self.controller.round_epochs(requested)
 
+    # quitting: Esc does nothing; the experimenter chord (or closing the window) asks first
+    quit_needs_chord = True
+
+    def on_key(self, event: Any) -> bool:
+        from hill_arcade.views.confirm import is_quit_chord, request_quit
+
+        if is_quit_chord(event):
+            request_quit(self.controller.app, "chord")
+            return True
+        return False
+
+    def quit_message(self) -> str:
+        """What the experimenter reads before ending the session early."""
+        return ("Everything up to the last finished round is saved. Resume later with: "
+                + self.controller.runner.resume_command())
+
 
 class ScenarioController:
     """Drives one scenario in one App: rounds, checkpoints, time limits, questionnaire."""
@@ -150,7 +167,7 @@ class ScenarioController:
     def update(self, dt: float) -> None:
         self._drain()
         play = self.app.play
-        if play is None or self.stage in ("questionnaire", "done"):
+        if play is None or self.stage in ("result", "questionnaire", "done"):
             return
         if self.stage == "interact":
             point = self.session.state.point_index
@@ -169,10 +186,12 @@ class ScenarioController:
                 self.session.log("checkpoint_saved", scenario=self.scenario,
                                  path=self.saving_path)
                 self.session.complete_round()
-                if self.limit_hit or self.session.state.point_index >= len(
-                        self.session.state.interaction_points):
+                if self.limit_hit:
                     self._end_if_needed()
                     self.open_questionnaire()
+                elif self.session.state.point_index >= len(
+                        self.session.state.interaction_points):
+                    self.show_result()  # the participant sees the last round's result first
                 return
         self._check_limits()
 
@@ -200,6 +219,25 @@ class ScenarioController:
         s = self.session.state
         if s.point_index < len(s.interaction_points):
             self.session.end_scenario_early("time_limit")
+
+    def show_result(self) -> None:
+        """After the last round: its result stays on screen (a panel at the bottom, the
+        projection and chart above it) until the participant continues to the questionnaire."""
+        from hill_arcade.views.confirm import Choice, ConfirmView
+
+        self.stage = "result"
+        play = self.app.play
+        metrics = play.snapshot.metrics if play is not None and play.snapshot else {}
+        epoch = int(play.snapshot.epoch) if play is not None and play.snapshot else None
+        acc = metrics.get("val_acc")
+        self.session.log("result_shown", scenario=self.scenario, epoch=epoch, val_acc=acc)
+        done = f"All {len(self.session.state.interaction_points)} rounds are done."
+        if acc is not None:
+            done += f" Final validation accuracy: {float(acc):.1%} (epoch {epoch})."
+        self.app.push(ConfirmView(
+            self.app, "Final result", done + " Take a look, then continue.",
+            [Choice("Continue to questionnaire", self.open_questionnaire, (), "enter")],
+            kind="result", anchor="bottom", shade=False))
 
     def open_questionnaire(self) -> None:
         """Show the questionnaire pages above everything else."""
@@ -236,6 +274,8 @@ class ScenarioController:
         s = self.session.state
         if self.stage in ("questionnaire", "done"):
             return ""
+        if self.stage == "result":
+            return f"{self.scenario}: all rounds done - final result"
         n = len(s.interaction_points)
         k = min(s.point_index, n - 1)
         left = min(cd.remaining() for cd in self.countdowns)
@@ -269,6 +309,12 @@ class StudyRunner:
         self.baseline = baseline
         self.questionnaires = questionnaires
         self.controller: ScenarioController | None = None
+        self.resume_args = ""  # command-line options a resume needs besides the participant
+
+    def resume_command(self) -> str:
+        """The command that continues this session after it was ended early."""
+        return (f"hill-arcade study --participant {self.session.state.participant} --resume"
+                + self.resume_args)
 
     def pretrained_path(self, scenario: str) -> Path:
         """`<pretrained>/<scenario>/epoch_NNN.pt` (N = the scene's pretrain_epochs)."""
@@ -381,6 +427,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--no-baseline", action="store_true",
                    help="skip the no-human baseline continuation")
     p.add_argument("--headless", action="store_true", help=argparse.SUPPRESS)
+    from hill_arcade.cli import add_runtime_options
+
+    add_runtime_options(p)
 
 
 def _split(value: str | None) -> list[str] | None:
@@ -399,10 +448,26 @@ def load_scenes(names: list[str]) -> dict[str, SceneConfig]:
     return scenes
 
 
+def resume_options(args: argparse.Namespace) -> str:
+    """The options of this `study` command a `--resume` needs again (non-default ones)."""
+    opts = []
+    if args.scenarios != "digits,cifar10,pamap2":
+        opts += ["--scenarios", args.scenarios]
+    if Path(args.out) != Path("study"):
+        opts += ["--out", str(args.out)]
+    if Path(args.pretrained) != Path("runs"):
+        opts += ["--pretrained", str(args.pretrained)]
+    if args.no_baseline:
+        opts.append("--no-baseline")
+    return "".join(f" {shlex.quote(o)}" if not o.startswith("--") else f" {o}" for o in opts)
+
+
 def run_study(args: argparse.Namespace) -> int:
     """The `study` command; returns the exit status."""
     try:
-        scenes = load_scenes(_split(args.scenarios) or [])
+        from hill_arcade.study.preflight import preflight_study
+
+        scenes = preflight_study(args)  # data, checkpoints, baselines: before any window
         if args.resume:
             session = StudySession.resume(args.out, args.participant)
             missing = [s for s in session.state.order if s not in scenes]
@@ -415,7 +480,12 @@ def run_study(args: argparse.Namespace) -> int:
         runner = StudyRunner(session, scenes, args.pretrained,
                              headless=bool(getattr(args, "headless", False)),
                              baseline=not args.no_baseline)
-        return runner.run()
+        runner.resume_args = resume_options(args)
+        status = runner.run()
+        if status == 1:  # ended early: tell the researcher how to go on
+            print(f"hill-arcade study: session {args.participant} interrupted; resume with:\n"
+                  f"  {runner.resume_command()}", file=sys.stderr)
+        return status
     except HillError as exc:
         print(f"hill-arcade study: {exc}", file=sys.stderr)
         return 2

@@ -16,7 +16,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from hill_arcade.errors import HillError
+from hill_arcade.errors import HillError, SessionLockedError
 from hill_arcade.eventlog import CsvAppender, EventLog, fsync_dir, read_csv
 from hill_arcade.study.questionnaires import Questionnaires, score, score_columns
 
@@ -26,12 +26,13 @@ SESSION_FILE = "session.json"
 METRICS_COLUMNS = ["t", "participant", "scenario", "phase", "epoch", "val_acc", "val_loss",
                    "train_loss"]
 PHASES = ("pretrain", "baseline", "hill")
-_ID_RE = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+_ID_RE = re.compile(r"[A-Za-z0-9_-]{1,64}")
+LOCK_FILE = "session.lock"
 
 
 def participant_number(participant: str) -> int:
     """The number in a participant id (`P07` -> 7); HillError if it has none."""
-    if not _ID_RE.match(participant):
+    if not _ID_RE.fullmatch(participant):  # fullmatch: `$` would accept "P07\n"
         raise HillError(f"--participant: expected letters, digits, '-' or '_' (e.g. P07), "
                         f"got {participant!r}")
     digits = re.findall(r"\d+", participant)
@@ -118,6 +119,111 @@ def require_pretrained(scene_name: str, path: str | Path) -> Path:
                     f"--out {out}")
 
 
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OverflowError, ValueError):
+        return pid > 0
+    return True
+
+
+def _locked(folder: Path, pid: int | None) -> SessionLockedError:
+    return SessionLockedError(f"{folder}: session is in use by another hill-arcade process "
+                              f"(pid {pid}, lock {folder / LOCK_FILE}); close that one first",
+                              pid)
+
+
+class SessionLock:
+    """`<folder>/session.lock` holding the owner's pid, so two processes never write one
+    session. With `fcntl` the lock is an flock, released by the kernel when its process dies
+    (a killed process never blocks a resume); without it, a lock whose pid is dead is stale
+    and taken over. Re-entrant within one process (tests open a session twice)."""
+
+    _held: dict[Path, tuple[int, int]] = {}  # folder -> (fd, count), this process
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = Path(folder).resolve()
+        self.path = self.folder / LOCK_FILE
+        self.took_over_from: int | None = None
+        self._released = False
+        held = SessionLock._held.get(self.folder)
+        if held is not None:
+            SessionLock._held[self.folder] = (held[0], held[1] + 1)
+            return
+        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            previous = self._read_pid(fd)
+            if not self._try_lock(fd, previous):
+                os.close(fd)
+                raise _locked(self.folder, previous)
+            if previous is not None and previous != os.getpid():
+                self.took_over_from = previous  # its process is gone: a stale lock
+            os.ftruncate(fd, 0)
+            os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
+            os.fsync(fd)
+        except SessionLockedError:
+            raise
+        except BaseException:
+            os.close(fd)
+            raise
+        SessionLock._held[self.folder] = (fd, 1)
+
+    @classmethod
+    def check(cls, folder: Path) -> None:
+        """SessionLockedError if another live process holds `folder`'s lock; takes nothing
+        and changes nothing (a stale pid stays for the real lock to report)."""
+        folder = Path(folder).resolve()
+        if folder in cls._held:
+            return
+        try:
+            fd = os.open(folder / LOCK_FILE, os.O_RDWR)
+        except OSError:
+            return  # no lock file: nobody holds it
+        try:
+            previous = cls._read_pid(fd)
+            if not cls._try_lock(fd, previous):
+                raise _locked(folder, previous)
+        finally:
+            os.close(fd)  # also drops an flock taken just now
+
+    @staticmethod
+    def _read_pid(fd: int) -> int | None:
+        try:
+            return int(os.pread(fd, 32, 0).decode("ascii", "replace").strip() or "x")
+        except ValueError:
+            return None
+
+    @staticmethod
+    def _try_lock(fd: int, previous: int | None) -> bool:
+        try:
+            import fcntl
+        except ImportError:  # no flock (Windows): trust the pid
+            return previous is None or previous == os.getpid() or not _pid_alive(previous)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return False
+        return True
+
+    def release(self) -> None:
+        """Give the lock up (the last holder in this process removes the file)."""
+        if self._released:
+            return
+        self._released = True
+        held = SessionLock._held.get(self.folder)
+        if held is None:
+            return
+        fd, count = held
+        if count > 1:
+            SessionLock._held[self.folder] = (fd, count - 1)
+            return
+        del SessionLock._held[self.folder]
+        self.path.unlink(missing_ok=True)
+        os.close(fd)
+
+
 @dataclass
 class SessionState:
     """Everything `session.json` holds."""
@@ -142,6 +248,72 @@ class SessionState:
     def finished(self) -> bool:
         """True once every scenario's questionnaire is done."""
         return self.scenario_index >= len(self.order)
+
+
+def read_state(path: Path) -> SessionState:
+    """Read and validate `session.json`: each field's type and range; one line if not."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise HillError(f"{path}: no session to resume (start one without --resume)") from None
+    except IsADirectoryError:
+        raise HillError(f"{path}: expected the session file, got a folder") from None
+    except UnicodeDecodeError:
+        raise HillError(f"{path}: unreadable session file (not UTF-8 text)") from None
+    except (OSError, json.JSONDecodeError) as exc:
+        raise HillError(f"{path}: unreadable session file ({exc})") from None
+    if not isinstance(data, dict):
+        raise HillError(f"{path}: expected a JSON object, got {type(data).__name__}")
+    try:
+        state = SessionState(**data)
+    except TypeError as exc:
+        raise HillError(f"{path}: unexpected session file contents ({exc})") from None
+    _check_state(state, path)
+    return state
+
+
+def _check_state(s: SessionState, path: Path) -> None:
+    def bad(key: str, expected: str, got: Any) -> HillError:
+        return HillError(f"{path}: {key}: expected {expected}, got {got!r}"[:300])
+
+    def is_int(v: Any) -> bool:
+        return isinstance(v, int) and not isinstance(v, bool)
+
+    def is_num(v: Any) -> bool:
+        return isinstance(v, (int, float)) and not isinstance(v, bool)
+
+    if not isinstance(s.participant, str) or not _ID_RE.fullmatch(s.participant):
+        raise bad("participant", "a participant id", s.participant)
+    for key in ("scenarios", "order", "completed_questionnaires"):
+        value = getattr(s, key)
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            raise bad(key, "a list of scenario names", value)
+    if not s.order:
+        raise bad("order", "at least one scenario", s.order)
+    if sorted(s.order) != sorted(set(s.order)):
+        raise bad("order", "distinct scenario names", s.order)
+    points = s.interaction_points
+    if not isinstance(points, list) or not points or not all(is_int(p) and p > 0 for p in points) \
+            or points != sorted(set(points)):
+        raise bad("interaction_points", "increasing positive epochs", points)
+    if not is_int(s.epochs_per_round) or not 1 <= s.epochs_per_round <= 10000:
+        raise bad("epochs_per_round", "an integer in 1..10000", s.epochs_per_round)
+    if not is_int(s.scenario_index) or not 0 <= s.scenario_index <= len(s.order):
+        raise bad("scenario_index", f"an integer in 0..{len(s.order)}", s.scenario_index)
+    if not is_int(s.point_index) or not 0 <= s.point_index <= len(points):
+        raise bad("point_index", f"an integer in 0..{len(points)}", s.point_index)
+    if not is_int(s.number) or s.number < 0:
+        raise bad("number", "a participant number", s.number)
+    if not isinstance(s.pretrained, dict) or not all(
+            isinstance(k, str) and isinstance(v, str) for k, v in s.pretrained.items()):
+        raise bad("pretrained", "a mapping of scenario to checkpoint path", s.pretrained)
+    for key in ("started_at", "updated_at"):
+        if not is_num(getattr(s, key)):
+            raise bad(key, "a time in seconds", getattr(s, key))
+    if s.scenario_started_at is not None and not is_num(s.scenario_started_at):
+        raise bad("scenario_started_at", "a time in seconds or null", s.scenario_started_at)
+    if not isinstance(s.order_source, str):
+        raise bad("order_source", "a string", s.order_source)
 
 
 @dataclass(frozen=True)
@@ -169,6 +341,7 @@ class StudySession:
         self._events: EventLog | None = None
         self._metrics: CsvAppender | None = None
         self._answers: CsvAppender | None = None
+        self._lock: SessionLock | None = None
 
     @property
     def clock(self) -> Callable[[], float]:
@@ -204,6 +377,11 @@ class StudySession:
             raise HillError(f"{folder / SESSION_FILE}: session already exists; continue it with "
                             f"--resume or choose another --participant")
         folder.mkdir(parents=True, exist_ok=True)
+        lock = SessionLock(folder)
+        if (folder / SESSION_FILE).exists():  # created by another process meanwhile
+            lock.release()
+            raise HillError(f"{folder / SESSION_FILE}: session already exists; continue it "
+                            f"with --resume or choose another --participant")
         now = clock()
         state = SessionState(
             participant=participant, number=number, scenarios=scenarios,
@@ -213,6 +391,7 @@ class StudySession:
             started_at=now, updated_at=now,
         )
         session = cls(folder, state, clock, questionnaires)
+        session._lock = lock
         session.save()
         session.log("session_created", order=state.order, order_source=state.order_source,
                     counterbalanced_order=computed)
@@ -223,20 +402,20 @@ class StudySession:
                clock: Callable[[], float] = time.time,
                questionnaires: Questionnaires | None = None) -> StudySession:
         """Reload `<out>/<participant>/session.json`; see `resume_point()` for where to go on."""
+        participant_number(participant)  # the same check as on create: no paths, no "\n"
         folder = Path(out) / participant
         path = folder / SESSION_FILE
-        try:
-            data = json.loads(path.read_text(encoding="utf-8"))
-        except FileNotFoundError:
-            raise HillError(f"{path}: no session to resume (start one without --resume)") from None
-        except (OSError, json.JSONDecodeError) as exc:
-            raise HillError(f"{path}: unreadable session file ({exc})") from None
-        try:
-            state = SessionState(**data)
-        except TypeError as exc:
-            raise HillError(f"{path}: unexpected session file contents ({exc})") from None
+        state = read_state(path)
+        if state.participant != participant:
+            raise HillError(f"{path}: participant: expected {participant!r} (the folder's), "
+                            f"got {state.participant!r}")
+        lock = SessionLock(folder)
         session = cls(folder, state, clock, questionnaires)
-        where = session.resume_point()
+        session._lock = lock
+        if lock.took_over_from is not None:
+            session.log("lock_taken_over", stale_pid=lock.took_over_from)
+        session._complete_answered_questionnaire()
+        where = session.resume_point(validate=True)
         if where.stage == "interact" and where.point_index != state.point_index:
             state.point_index = where.point_index  # rewind past a missing checkpoint
             session.save()
@@ -244,6 +423,22 @@ class StudySession:
                     point_index=where.point_index, epoch=where.epoch,
                     checkpoint=where.checkpoint)
         return session
+
+    def _complete_answered_questionnaire(self) -> None:
+        """A kill between the questionnaire row and the state update: the row completes it."""
+        scenario = self.current_scenario
+        s = self.state
+        if scenario is None or s.point_index < len(s.interaction_points):
+            return
+        if self._answered(scenario):
+            self._advance_after_questionnaire(scenario)
+            self.log("questionnaire_recovered", scenario=scenario)
+
+    def _answered(self, scenario: str) -> bool:
+        path = self.folder / "questionnaires.csv"
+        return path.is_file() and any(
+            r.get("participant") == self.state.participant and r.get("scenario") == scenario
+            for r in read_csv(path))
 
     # ---- paths and persistence ---------------------------------------------------------
 
@@ -267,9 +462,13 @@ class StudySession:
         """Append an event to `events.jsonl`."""
         if self._events is None:
             self._events = EventLog(self.folder / "events.jsonl", clock=self._clock)
-            if self._events.recovered is not None:
-                self._events.append({"type": "log_recovered",
-                                     "dropped_bytes": len(self._events.recovered)})
+            log = self._events
+            if log.recovered is not None or log.quarantined is not None:
+                log.append({"type": "log_recovered",
+                            "dropped_bytes": 0 if log.recovered is None else len(log.recovered),
+                            "quarantined_lines": [n for n, _ in log.bad_lines],
+                            "quarantine": None if log.quarantined is None
+                            else str(log.quarantined)})
         return self._events.append({"type": type_, **fields})
 
     def log_metrics(self, scenario: str, phase: str, epoch: int, val_acc: float,
@@ -289,6 +488,9 @@ class StudySession:
         for f in (self._events, self._metrics, self._answers):
             if f is not None:
                 f.close()
+        if self._lock is not None:
+            self._lock.release()
+            self._lock = None
 
     # ---- progress ----------------------------------------------------------------------
 
@@ -360,25 +562,33 @@ class StudySession:
         if s.point_index < len(s.interaction_points):
             raise HillError(f"{scenario}: questionnaire before the last interaction point")
         scores = score(answers, self._questionnaires)
-        if self._answers is None:
-            columns = ["t", "participant", "scenario", *score_columns(self._questionnaires)]
-            self._answers = CsvAppender(self.folder / "questionnaires.csv", columns)
-        self._answers.append({"t": self._clock(), "participant": s.participant,
-                              "scenario": scenario, **scores})
-        s.completed_questionnaires.append(scenario)
+        if not self._answered(scenario):  # one row per participant and scenario
+            if self._answers is None:
+                columns = ["t", "participant", "scenario", *score_columns(self._questionnaires)]
+                self._answers = CsvAppender(self.folder / "questionnaires.csv", columns)
+            self._answers.append({"t": self._clock(), "participant": s.participant,
+                                  "scenario": scenario, **scores})
+        self._advance_after_questionnaire(scenario)
+        self.log("questionnaire_completed", scenario=scenario, scores=scores)
+        return scores
+
+    def _advance_after_questionnaire(self, scenario: str) -> None:
+        s = self.state
+        if scenario not in s.completed_questionnaires:
+            s.completed_questionnaires.append(scenario)
         s.scenario_index += 1
         s.point_index = 0
         s.scenario_started_at = None
         self.save()
-        self.log("questionnaire_completed", scenario=scenario, scores=scores)
-        return scores
 
-    def resume_point(self) -> ResumePoint:
+    def resume_point(self, validate: bool = False) -> ResumePoint:
         """Where to continue, with the checkpoint to restore.
 
         Point 0 restores the pretrained checkpoint; point k > 0 restores the checkpoint saved
         at the end of round k-1. If that file is missing (crash between the state update and
-        the save), it falls back to the latest earlier point whose checkpoint exists.
+        the save), it falls back to the latest earlier point whose checkpoint exists. With
+        `validate`, a checkpoint that does not load is renamed `*.pt.corrupt`, logged
+        (`checkpoint_rejected`) and reported on stderr, and the previous one is used.
         """
         s = self.state
         if s.finished:
@@ -390,7 +600,8 @@ class StudySession:
             return ResumePoint("questionnaire", scenario, s.scenario_index, s.point_index,
                                epoch, self.checkpoint_path(scenario, epoch))
         k = s.point_index
-        while k > 0 and not self.checkpoint_path(scenario, points[k]).exists():
+        while k > 0 and not (self.checkpoint_path(scenario, points[k]).exists()
+                             and (not validate or self._checkpoint_ok(scenario, points[k]))):
             k -= 1
         if k == 0:
             pretrained = s.pretrained.get(scenario)
@@ -398,6 +609,24 @@ class StudySession:
         else:
             checkpoint = self.checkpoint_path(scenario, points[k])
         return ResumePoint("interact", scenario, s.scenario_index, k, points[k], checkpoint)
+
+    def _checkpoint_ok(self, scenario: str, epoch: int) -> bool:
+        from hill_arcade.training.checkpoint import load_checkpoint
+
+        path = self.checkpoint_path(scenario, epoch)
+        try:
+            load_checkpoint(path)
+        except HillError as exc:
+            kept = path.with_name(path.name + ".corrupt")
+            os.replace(path, kept)
+            self.log("checkpoint_rejected", scenario=scenario, path=path, kept_as=kept,
+                     reason=str(exc))
+            import sys
+
+            print(f"hill-arcade: warning: {exc}; kept as {kept.name}, resuming from the "
+                  f"previous interaction point", file=sys.stderr)
+            return False
+        return True
 
     def _require_scenario(self) -> str:
         scenario = self.current_scenario

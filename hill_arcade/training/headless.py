@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import csv
 import sys
-import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TextIO
+
+from tqdm import tqdm
 
 from hill_arcade.config import SceneConfig
 from hill_arcade.training.checkpoint import save_checkpoint
@@ -21,34 +23,40 @@ def checkpoint_name(epoch: int) -> str:
 
 
 class ProgressBar:
-    """A one-line text progress bar for the running epoch (redrawn at most 10x per second)."""
+    """A tqdm bar per running epoch (batches), then one summary line per finished epoch."""
 
     def __init__(self, total_epochs: int, stream: TextIO | None = None) -> None:
         self.total = total_epochs
         self.stream = stream or sys.stderr  # looked up now: sys.stderr may have been replaced
-        self._last = 0.0
+        self._bar: tqdm | None = None
 
     def step(self, epoch: int, batch: int, batches: int) -> None:
-        now = time.monotonic()
-        if batch != batches and now - self._last < 0.1:
-            return
-        self._last = now
-        filled = int(24 * batch / max(batches, 1))
-        self.stream.write(f"\repoch {epoch}/{self.total} [{'#' * filled}{'.' * (24 - filled)}] "
-                          f"{batch}/{batches}")
-        self.stream.flush()
+        if self._bar is None:
+            self._bar = tqdm(total=batches, desc=f"epoch {epoch}/{self.total}", unit="batch",
+                             file=self.stream, leave=False, mininterval=0.1, dynamic_ncols=True)
+        self._bar.update(batch - self._bar.n)
 
     def epoch(self, metrics: dict[str, Any]) -> None:
-        self.stream.write(f"\repoch {metrics['epoch']}/{self.total}"
-                          f"  val_acc {metrics['val_acc']:.4f}"
-                          f"  macro_f1 {metrics['macro_f1']:.4f}  ce {metrics['ce']:.4f}"
-                          f"  ({metrics['seconds']:.1f}s)" + " " * 8 + "\n")
-        self.stream.flush()
+        self.close()
+        tqdm.write(f"epoch {metrics['epoch']}/{self.total}"
+                   f"  val_acc {metrics['val_acc']:.4f}"
+                   f"  macro_f1 {metrics['macro_f1']:.4f}  ce {metrics['ce']:.4f}"
+                   f"  ({metrics['seconds']:.1f}s)", file=self.stream)
+
+    def close(self) -> None:
+        """Remove the running epoch's bar (if any)."""
+        if self._bar is not None:
+            self._bar.close()
+            self._bar = None
 
 
 def train_headless(scene: SceneConfig, epochs: int, out: Path, trainer: Trainer | None = None,
-                   device: str | None = None) -> Trainer:
-    """Train `epochs` epochs; write metrics.csv and last.pt per epoch, epoch_NNN.pt at the end."""
+                   device: str | None = None,
+                   on_step: Callable[[int, int, int], None] | None = None) -> Trainer:
+    """Train `epochs` epochs; write metrics.csv and last.pt per epoch, epoch_NNN.pt at the end.
+
+    ``on_step(epoch, batch, batches)`` is called after every batch besides the progress bar
+    (the app's loading screen shows pretraining progress with it)."""
     from hill_arcade.data import load_dataset
 
     out.mkdir(parents=True, exist_ok=True)
@@ -68,11 +76,19 @@ def train_headless(scene: SceneConfig, epochs: int, out: Path, trainer: Trainer 
             save_checkpoint(trainer.state(), out / "last.pt")
             bar.epoch(metrics)
 
-        trainer.hooks = TrainerHooks(on_step=bar.step, on_epoch=on_epoch)
+        def step(epoch: int, batch: int, batches: int) -> None:
+            bar.step(epoch, batch, batches)
+            if on_step is not None:
+                on_step(epoch, batch, batches)
+
+        trainer.hooks = TrainerHooks(on_step=step, on_epoch=on_epoch)
         print(f"training {scene.name} on {trainer.device} ({trainer.threads} threads), "
               f"{len(trainer.data.train)} train / {len(trainer.data.val)} val samples",
               file=sys.stderr)
-        trainer.run_epochs(epochs)
+        try:
+            trainer.run_epochs(epochs)
+        finally:
+            bar.close()
     final = save_checkpoint(trainer.state(), out / checkpoint_name(trainer.epoch))
     print(f"checkpoint: {final}", file=sys.stderr)
     return trainer

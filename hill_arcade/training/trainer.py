@@ -24,7 +24,8 @@ from hill_arcade.data.base import DatasetSplits, Split
 from hill_arcade.device import configure_threads, pick_device
 from hill_arcade.models import build_model
 from hill_arcade.training.display import balanced_indices
-from hill_arcade.training.loss import global_loss, hill_loss
+from hill_arcade.training.lockstep import Lockstep
+from hill_arcade.training.loss import LOSSES, global_loss, hill_loss
 from hill_arcade.training.metrics import summarise
 
 EVAL_BATCH = 1024
@@ -46,6 +47,7 @@ class DisplayData:
     points: np.ndarray
     labels: np.ndarray
     predictions: np.ndarray
+    confidence: np.ndarray | None = None  # softmax probability of each prediction
 
 
 @dataclass
@@ -81,6 +83,9 @@ class Trainer:
         torch.manual_seed(scene.runtime.seed)
         self.device = pick_device(device or scene.runtime.device)
         self.model = build_model(scene.model, data.num_classes, data.input_shape).to(self.device)
+        self.loss_options = LOSSES[scene.hill.loss]
+        # a held `scale` gets no gradient, so Adam leaves it where it is (1 unless loaded)
+        self.model.projection.scale.requires_grad_(not self.loss_options.hold_scale)
         self.probe = nn.Linear(2, data.num_classes).to(self.device)
         self.optimizer = _make_optimizer(scene, list(self.model.parameters())
                                          + list(self.probe.parameters()))
@@ -89,6 +94,8 @@ class Trainer:
         self.alpha = scene.hill.alpha
         self.lam = scene.hill.lam
         self.targets: Targets2D | None = None
+        # shadow baseline + controls, created when a human term first becomes active
+        self.lockstep = Lockstep(scene.insight, scene.hill.adaptive)
         self.epoch = 0
         self.step = 0
         self.history: list[dict[str, Any]] = []
@@ -97,6 +104,8 @@ class Trainer:
         self._control.running.set()
         self.display_index = balanced_indices(data.train.y, scene.display.per_class,
                                               scene.runtime.seed)
+        self.val_display_index = balanced_indices(data.val.y, scene.display.per_class,
+                                                  scene.runtime.seed)
         self._train = _to_device(data.train, self.device)
         self._val = _to_device(data.val, self.device)
 
@@ -124,6 +133,12 @@ class Trainer:
             torch.as_tensor(np.asarray(centers, np.float32), device=self.device),
             torch.as_tensor(np.asarray(spreads, np.float32), device=self.device),
         )
+        self.lockstep.activate(self)
+
+    @property
+    def alpha_effective(self) -> float:
+        """The α in force: the person's α times the adaptive gate (1 unless hill.adaptive)."""
+        return self.alpha * self.lockstep.gate
 
     # training -------------------------------------------------------------------------
     def run_epochs(self, n: int) -> list[dict[str, Any]]:
@@ -147,7 +162,9 @@ class Trainer:
             x, y = self._train.x[idx], self._train.y[idx]
             if self.data.augment is not None:
                 x = self.data.augment(x)
+            rng = self.lockstep.fork(self.device)  # twins replay the model's dropout draws
             loss_sum += self._train_step(x, y, learning_projection)
+            self.lockstep.step(self, x, y, learning_projection, rng)
             self.step += 1
             if self.hooks.on_step:
                 self.hooks.on_step(self.epoch + 1, b + 1, batches)
@@ -155,7 +172,10 @@ class Trainer:
         if learning_projection:
             self.model.projection.freeze()
         metrics = self.evaluate()
-        metrics.update(epoch=self.epoch, train_loss=float(loss_sum) / batches,
+        alpha_in_force = self.alpha_effective if self.targets is not None else 0.0
+        metrics.update(self.lockstep.epoch_metrics(self, metrics, started, learning_projection))
+        metrics.update(epoch=self.epoch, alpha_effective=alpha_in_force,
+                       train_loss=float(loss_sum) / batches,
                        seconds=round(time.perf_counter() - started, 3), alpha=self.alpha,
                        lam=self.lam, lr=self.lr,
                        scale=float(self.model.projection.scale.detach()),
@@ -165,16 +185,18 @@ class Trainer:
             self.hooks.on_epoch(metrics)
         return metrics
 
-    def _train_step(self, x: torch.Tensor, y: torch.Tensor, learning_projection: bool
-                    ) -> torch.Tensor:
+    def _train_step(self, x: torch.Tensor, y: torch.Tensor, learning_projection: bool,
+                    alpha: float | None = None) -> torch.Tensor:
+        """One optimizer step; `alpha` overrides the α in force (lockstep twins)."""
         centers, spreads = (self.targets.centers, self.targets.spreads) if self.targets else (
             None, None)
         # Without targets there is no human term; CE keeps its full weight (see README).
-        alpha = self.alpha if self.targets is not None else 0.0
+        if alpha is None:
+            alpha = self.alpha_effective if self.targets is not None else 0.0
         with torch.autocast(self.device.type, dtype=torch.float16, enabled=self.use_amp):
             logits, latent, points = self.model(x)
             loss, _ = global_loss(logits, y, points, self.model.projection.scale, centers,
-                                  spreads, alpha, self.lam)
+                                  spreads, alpha, self.lam, self.loss_options)
             if learning_projection:
                 loss = loss + self._projection_objective(latent.detach(), y)
         if not torch.isfinite(loss):
@@ -211,21 +233,42 @@ class Trainer:
         self.model.eval()
         logits, points = self._forward_all(split.x)
         ce = F.cross_entropy(logits, split.y)
-        human = (hill_loss(points, split.y, self.targets.centers, self.targets.spreads)
-                 if self.targets is not None else torch.zeros(()))
+        human = (hill_loss(points, split.y, self.targets.centers, self.targets.spreads,
+                           self.loss_options) if self.targets is not None else torch.zeros(()))
         metrics = summarise(logits.argmax(1), split.y, self.data.num_classes)
         metrics.update(ce=float(ce), human=float(human))
         return metrics
 
+    def evaluate_test(self) -> dict[str, Any]:
+        """The locked test split, for the model and its lockstep twins: call once, at the end
+        of a session (never during one). Keys: `test_acc`, `test_macro_f1`,
+        `test_per_class_acc`, `test_ce`, `test_human`, the same with `baseline_` /
+        `alpha_only_` in front for each twin, and `delta_test_pp` (model − baseline)."""
+        return self.lockstep.evaluate_all(self, self.data.test, "test")
+
     @torch.no_grad()
-    def display(self) -> DisplayData:
-        """Projections, labels and predictions of the fixed display sample."""
+    def display(self, split: str = "train") -> DisplayData:
+        """Projections, labels and predictions of the fixed display sample of the training
+        split, or (``split="val"``) of a class-balanced sample of the validation split."""
         self.model.eval()
-        idx = torch.as_tensor(self.display_index, device=self.device)
-        logits, points = self._forward_all(self._train.x[idx])
+        data = self._train if split == "train" else self._val
+        index = self.display_index if split == "train" else self.val_display_index
+        idx = torch.as_tensor(index, device=self.device)
+        logits, points = self._forward_all(data.x[idx])
+        confidence, predictions = torch.softmax(logits.float(), dim=1).max(dim=1)
         return DisplayData(points.float().cpu().numpy().astype(np.float32),
-                           self._train.y[idx].cpu().numpy().astype(np.int64),
-                           logits.argmax(1).cpu().numpy().astype(np.int64))
+                           data.y[idx].cpu().numpy().astype(np.int64),
+                           predictions.cpu().numpy().astype(np.int64),
+                           confidence.cpu().numpy().astype(np.float32))
+
+    def display_samples(self) -> list[np.ndarray] | None:
+        """The display sample as a person would recognise it (the dataset's `render_sample`:
+        images or series), in display order; None when the dataset cannot render."""
+        render = self.data.render_sample
+        if render is None:
+            return None
+        x = self.data.train.x[torch.as_tensor(self.display_index)]
+        return [render(sample) for sample in x.cpu()]
 
     def _forward_all(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         logits, points = [], []
@@ -248,6 +291,12 @@ class Trainer:
         for group in self.optimizer.param_groups:
             group["lr"] = float(lr)
 
+    def reseed(self, seed: int) -> None:
+        """New shuffle order and dropout draws from here on (a scripted run's continuation
+        seed after restoring a shared checkpoint); weights and data split are unchanged."""
+        self._generator.manual_seed(int(seed))
+        torch.manual_seed(int(seed))
+
     # state ------------------------------------------------------------------------------
     def state(self) -> dict[str, Any]:
         """Everything a checkpoint holds (tensors and plain data only)."""
@@ -266,6 +315,7 @@ class Trainer:
             "alpha": self.alpha,
             "lam": self.lam,
             "rng": {"shuffle": self._generator.get_state(), "torch": torch.get_rng_state()},
+            "lockstep": self.lockstep.state(),
         }
 
     def load_state(self, state: dict[str, Any]) -> None:
@@ -285,6 +335,7 @@ class Trainer:
         targets = state.get("targets")
         self.set_targets(None if targets is None else targets["centers"].numpy(),
                          None if targets is None else targets["spreads"].numpy())
+        self.lockstep.load_state(self, state.get("lockstep"))
 
 
 def _make_optimizer(scene: SceneConfig, params: list[nn.Parameter]) -> torch.optim.Optimizer:

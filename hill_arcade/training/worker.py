@@ -47,6 +47,7 @@ class TrainerWorker:
         self._version = 0
         self._last_good: dict[str, Any] | None = None
         self._targets: Targets | None = None  # the buffer's targets the trainer uses
+        self._samples: list | None = None  # the display sample rendered once (static)
 
     def start(self) -> None:
         self._thread.start()
@@ -101,30 +102,54 @@ class TrainerWorker:
         self.buffer.set_progress(state=TrainerState.LOADING,
                                  message=f"Loading {self.scene.dataset.name} data and model…")
         self.trainer = self.trainer_factory(self.scene)
+        start = self.checkpoint
         if self.checkpoint == PRETRAINED:
-            self.checkpoint = self._pretrained()
+            start = self._pretrained_path()
+            self.checkpoint = self._pretrained(start)
         self.trainer.hooks = TrainerHooks(between_batches=self._between_batches,
                                           on_step=self._on_step, on_epoch=self._on_epoch)
         if self.checkpoint is not None:
             self.buffer.set_progress(message=f"Restoring {self.checkpoint.name}…")
             restore(self.trainer, self.checkpoint)
         self.publish()
+        if start is not None:
+            self._report_noise_band(Path(start))
         self.buffer.set_progress(state=TrainerState.IDLE, epoch=self.trainer.epoch,
                                  device=str(self.trainer.device), message="ready")
 
-    def _pretrained(self) -> Path | None:
-        """The scene's model pretrained to its first interaction point: from the user cache,
-        else trained here once (progress on the loading screen) and cached for next time."""
+    def _pretrained_path(self) -> Path | None:
+        """Where the scene's pretrained model is cached (None: it has no pretraining)."""
         from hill_arcade.analysis.pretrain import pretrained_folder
-        from hill_arcade.training.headless import checkpoint_name, train_headless
+        from hill_arcade.training.headless import checkpoint_name
 
         epochs = self.scene.schedule.pretrain_epochs
         if epochs <= 0:
             return None
-        folder = pretrained_folder(self.scene, epochs)
-        path = folder / checkpoint_name(epochs)
-        if path.is_file():
+        return pretrained_folder(self.scene, epochs) / checkpoint_name(epochs)
+
+    def _report_noise_band(self, checkpoint: Path) -> None:
+        """Tell the UI the stored noise band of the starting checkpoint, if one was made."""
+        from hill_arcade.analysis.noise import load_band
+
+        try:
+            band = load_band(checkpoint)
+        except Exception as exc:  # a broken band file must not stop the session
+            self._emit({"type": "noise_band_unreadable", "path": str(checkpoint),
+                        "reason": f"{type(exc).__name__}: {exc}"})
+            return
+        if band is not None:
+            self._emit({"type": "noise_band", "band_pp": band.band_pp, "n": band.n,
+                        "band_test_pp": band.band_test_pp, "checkpoint": str(checkpoint)})
+
+    def _pretrained(self, path: Path | None) -> Path | None:
+        """The scene's model pretrained to its first interaction point: from the user cache,
+        else trained here once (progress on the loading screen) and cached for next time."""
+        from hill_arcade.training.headless import train_headless
+
+        if path is None or path.is_file():
             return path
+        folder = path.parent
+        epochs = self.scene.schedule.pretrain_epochs
         trainer = self.trainer
         assert trainer is not None
 
@@ -234,6 +259,9 @@ class TrainerWorker:
         assert trainer is not None
         shown = trainer.display()
         val = trainer.display("val") if not live else None  # live refreshes stay cheap
+        baseline = trainer.lockstep.display(trainer) if not live else None
+        if self._samples is None:
+            self._samples = trainer.display_samples() or []
         self._version += 1
         metrics = dict(trainer.history[-1]) if trainer.history else {
             "epoch": trainer.epoch, "device": str(trainer.device)}
@@ -242,7 +270,10 @@ class TrainerWorker:
             points=shown.points, labels=shown.labels, predictions=shown.predictions,
             metrics=metrics, history=tuple(dict(m) for m in trainer.history), live=live,
             class_names=tuple(trainer.data.class_names),
-            val=None if val is None else (val.points, val.labels, val.predictions)))
+            val=None if val is None else (val.points, val.labels, val.predictions),
+            confidence=shown.confidence,
+            baseline_predictions=None if baseline is None else baseline.predictions,
+            samples=self._samples or None))
 
     def _fail(self, exc: BaseException, fatal: bool = False) -> None:
         message = f"{type(exc).__name__}: {exc}".splitlines()[0]

@@ -4,6 +4,7 @@ wheel, pan and zoom). Everything it edits lives in the play view's EditState."""
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -17,6 +18,7 @@ from hill_arcade.render.palette import INK, class_colour
 from hill_arcade.render.points import CROSS_ARM, DOT_RADIUS, PointLayer
 from hill_arcade.render.scale import px
 from hill_arcade.shared import TrainerState
+from hill_arcade.views.inspector import Inspector
 from hill_arcade.views.legend import LEGEND_W
 from hill_arcade.views.panel import LEFT_W
 from hill_arcade.views.section import Section
@@ -32,6 +34,7 @@ POINT_HIT_PX = (9, 22)
 VAL_BANNER = "Validation sample (view only; rings = misclassified) - press v to edit again"
 FIRST_HINT = "Drag a class's cross (+) where it should go, then press Train (enter)"
 HINT_BG = (40, 90, 150)
+LONG_PRESS_S = 0.5
 GHOST_ARM = 6  # half size of a target's ghost cross (design px)
 EDIT_DRAGS = ("point", "class", "selection", "scale", "lasso")
 
@@ -44,6 +47,8 @@ class Drag:
     gesture: int = 0
     edit: Edit | None = None
     path: list[tuple[float, float]] = field(default_factory=list)
+    t0: float = field(default_factory=time.monotonic)  # when the pointer went down
+    moved: bool = False
 
 
 @dataclass
@@ -88,6 +93,8 @@ class LatentCanvas(Section):
         self._scatter_inputs: tuple | None = None  # what the scatter was last drawn from
         self._scatter_drawn: tuple | None = None  # what the screen shows (retained drawing)
         self._scatter_overlaid = False  # a lasso, banner or extras went over that drawing
+        self.inspector = Inspector()
+        self.hover: int | None = None  # display point whose card shows (mouse rest, long press)
 
     @property
     def rect(self) -> pygame.Rect:
@@ -169,7 +176,7 @@ class LatentCanvas(Section):
         if banner is None and view.show_val:
             banner = VAL_BANNER
         shown = (view.show_val, view.show_before, view.focus, view.hidden, view.show_confusion,
-                 view.highlight)
+                 view.highlight, self.hover)
         inputs = (view.snapshot.version, view.edits.version, t, self.camera.version, tuple(vr),
                   selection, frozenset(active), lassos, banner, extras, ghosts, hint, shown)
         if not repaint and inputs == self._scatter_inputs:
@@ -202,6 +209,10 @@ class LatentCanvas(Section):
             if view.show_before and view.before is not None:
                 self.draw_before(surface, crosses)
             self.draw_cross_labels(surface, crosses)
+            if self.hover is not None and not view.show_val and self.hover < len(screen):
+                x, y = screen[self.hover]
+                if np.isfinite([x, y]).all():
+                    self.inspector.draw(surface, view, self.hover, (int(x), int(y)))
             if ghosts:
                 self.draw_targets(surface, crosses)
             for path in lassos:
@@ -460,10 +471,27 @@ class LatentCanvas(Section):
             self.view.log_edit(pinch.edit, center_before=pinch.center_before,
                            spread_before=pinch.spread_before)
 
+    def hover_at(self, pos: tuple[float, float]) -> None:
+        """The mouse rests at ``pos`` with no button down: the card of the dot under it."""
+        view = self.view
+        inside = self.rect.collidepoint(pos) and not view.show_val and not self.drags
+        self.hover = self.hit_point(pos) if inside else None
+
+    def update(self, dt: float) -> None:
+        """A finger held still on a dot for LONG_PRESS_S shows that dot's card."""
+        for drag in self.drags.values():
+            if (drag.kind == "point" and not drag.moved
+                    and time.monotonic() - drag.t0 >= LONG_PRESS_S):
+                self.hover = int(drag.target)
+
     def _move(self, ev: PointerMove) -> bool:
         drag = self.drags.get((ev.touch, ev.pid))
         if drag is None:
             return False
+        if ev.pos != drag.last:
+            drag.moved = True
+            if drag.kind == "point":
+                self.hover = None  # a dragged dot is being moved, not inspected
         if drag.kind in ("zoom", "scale"):
             self._pinch_move((ev.touch, ev.pid), ev.pos, drag.target)
         elif drag.kind == "pan":
@@ -487,6 +515,8 @@ class LatentCanvas(Section):
         drag = self.drags.pop((ev.touch, ev.pid), None)
         if drag is None:
             return False
+        if ev.touch and drag.kind == "point":
+            self.hover = None  # a long press's card goes with the finger
         if drag.kind in ("zoom", "scale"):
             self._pinch_up((ev.touch, ev.pid), drag.target)
         elif drag.kind == "lasso":

@@ -25,8 +25,16 @@ SHORTCUTS = (
     ("f", "toggle fullscreen"),
     ("p", "pick another scene"),
     ("h", "show / hide this help"),
-    ("esc", "quit"),
+    ("esc", "quit (asks first)"),
 )
+STUDY_QUIT = ("ctrl+shift+q", "end the study session (experimenter; asks first)")
+
+
+def shortcuts(mode_name: str) -> tuple[tuple[str, str], ...]:
+    """The shortcuts of a mode: a study has no scene picker and ends only by the chord."""
+    if mode_name != "study":
+        return SHORTCUTS
+    return tuple(s for s in SHORTCUTS if s[0] not in ("p", "esc")) + (STUDY_QUIT,)
 
 
 class HelpView(Scene):
@@ -46,13 +54,14 @@ class HelpView(Scene):
         shade = pygame.Surface((w, h), pygame.SRCALPHA)
         shade.fill((0, 0, 0, 150))
         surface.blit(shade, (0, 0))
-        box = pygame.Rect(0, 0, min(w - px(40), px(780)), px(70 + 28 * len(SHORTCUTS)))
+        rows = shortcuts(self.app.mode.name)
+        box = pygame.Rect(0, 0, min(w - px(40), px(780)), px(70 + 28 * len(rows)))
         box.center = (w // 2, h // 2)
         pygame.draw.rect(surface, (250, 250, 247), box, border_radius=px(10))
         surface.blit(font(34).render("Shortcuts", True, (20, 20, 25)),
                      (box.x + px(20), box.y + px(16)))
         y = box.y + px(56)
-        for key, what in SHORTCUTS:
+        for key, what in rows:
             surface.blit(font(24).render(key, True, (0, 90, 150)), (box.x + px(20), y))
             surface.blit(font(24).render(what, True, (20, 20, 25)), (box.x + px(230), y))
             y += px(28)

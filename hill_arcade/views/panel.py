@@ -153,7 +153,7 @@ class ControlPanel(Section):
 
     def extra_key(self) -> tuple:
         """More of what the panel shows (subclasses and later features add to it)."""
-        return ()
+        return (self.view.verdict(),)
 
     def live_key(self, progress: Progress) -> tuple:
         """What `draw_live` shows, with the batch counter quantised in time: it ticks every
@@ -210,8 +210,17 @@ class ControlPanel(Section):
         draw_metrics(surface, scaled_rect(14, 330, LEFT_W - 28, 124), snapshot.metrics,
                      progress.device)
         accs = [m.get("val_acc", 0.0) or 0.0 for m in snapshot.history]
-        draw_chart(surface, scaled_rect(14, 488, LEFT_W - 28, 120), accs, self.view.round_starts)
-        text(surface, "h: help   esc: quit", (px(14), h - px(24)), 18, (90, 90, 95))
+        ghost = [m.get("baseline_val_acc") for m in snapshot.history]
+        draw_chart(surface, scaled_rect(14, 488, LEFT_W - 28, 120), accs, self.view.round_starts,
+                   ghost)
+        verdict = self.view.verdict()
+        if verdict is not None:
+            first, second, colour = verdict
+            text(surface, first, (px(14), px(714)), 20, colour)
+            text(surface, second, (px(14), px(736)), 16, (90, 90, 95))
+        footer = ("h: help" if getattr(self.app.mode, "quit_needs_chord", False)
+                  else "h: help   esc: quit")  # a study ends by the experimenter's chord
+        text(surface, footer, (px(14), h - px(24)), 18, (90, 90, 95))
 
     def live_rects(self) -> list[pygame.Rect]:
         """Where `draw_live` draws (over the cached panel)."""

@@ -14,8 +14,9 @@ from typing import Any
 import numpy as np
 import pygame
 
+from hill_arcade.analysis.noise import within_band
 from hill_arcade.edits import Edit, EditState, class_means
-from hill_arcade.input import InputEvent, Key, PointerDown, PointerUp, Wheel
+from hill_arcade.input import InputEvent, Key, PointerDown, PointerMove, PointerUp, Wheel
 from hill_arcade.ledger import Ledger, ledger_line
 from hill_arcade.reach import Reach
 from hill_arcade.render.palette import BACKGROUND
@@ -25,7 +26,7 @@ from hill_arcade.shared import Command, CommandKind, Snapshot, TrainerState
 from hill_arcade.targets import TargetSet
 from hill_arcade.views.canvas import TWEEN_S, LatentCanvas
 from hill_arcade.views.confusion import ConfusionSection
-from hill_arcade.views.legend import Legend
+from hill_arcade.views.legend import GAIN, LOSS, MUTED, Legend
 from hill_arcade.views.panel import ControlPanel
 from hill_arcade.views.section import Section
 
@@ -122,6 +123,8 @@ class PlayView(Scene):
         if isinstance(event, PointerUp):
             self._captured.pop(key, None)
         if section is None:
+            if isinstance(event, PointerMove) and not event.touch:
+                self.canvas.hover_at(event.pos)  # the mouse rests: inspect the dot under it
             return False
         return section.handle(event)
 
@@ -512,6 +515,24 @@ class PlayView(Scene):
                            None if reach is None else reach.center_backbone)
         self.app.log.write("ledger", **line)
         self.ledger.append(line)
+
+    def verdict(self) -> tuple[str, str, tuple[int, int, int]] | None:
+        """Did the edits help? Validation accuracy against the lockstep baseline, in words,
+        greyed out inside the noise band: (line, explanation, colour); None before a
+        baseline exists."""
+        metrics = self.snapshot.metrics if self.snapshot is not None else {}
+        delta = metrics.get("delta_val_pp")
+        if delta is None:
+            if self.app.scene_cfg.insight.baseline == "off" or not self.targets:
+                return None
+            return ("vs baseline: -", "a baseline runs once targets train", MUTED)
+        band = (self.app.session.last_events.get("noise_band") or {}).get("band_pp")
+        first = f"vs baseline: {delta:+.1f} pp val"
+        if band is None:
+            return first, "noise band not measured yet", GAIN if delta > 0 else LOSS
+        if within_band(delta, band):
+            return first, f"within seed noise (+-{band:.1f} pp)", MUTED
+        return first, f"beyond seed noise (+-{band:.1f} pp)", GAIN if delta > 0 else LOSS
 
     # what is shown ----------------------------------------------------------------------
     def toggle(self, what: str) -> None:

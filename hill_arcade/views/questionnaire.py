@@ -17,6 +17,7 @@ from hill_arcade.study.questionnaires import (
     Questionnaires,
     default_questionnaires,
 )
+from hill_arcade.views.confirm import is_quit_chord
 from hill_arcade.widgets.base import rendered, text
 
 MARGIN = 60
@@ -91,6 +92,14 @@ class QuestionnaireView(Scene):
         bw, bh = px(BUTTON[0]), px(BUTTON[1])
         return pygame.Rect(w - px(MARGIN) - bw, h - bh - px(24), bw, bh)
 
+    def back_rect(self) -> pygame.Rect | None:
+        """The Back button (bottom left), from the second page on."""
+        if self.page == 0:
+            return None
+        _, h = self._size()
+        bw, bh = px(BUTTON[0]), px(BUTTON[1])
+        return pygame.Rect(px(MARGIN), h - bh - px(24), bw, bh)
+
     def page_complete(self) -> bool:
         """True when every item on the current page has an answer."""
         return all(item.id in self.answers for item in self.instrument.items)
@@ -111,6 +120,10 @@ class QuestionnaireView(Scene):
             if self.button_rect().collidepoint(event.pos):
                 self.drags[key] = "button"
                 return True
+            back = self.back_rect()
+            if back is not None and back.collidepoint(event.pos):
+                self.drags[key] = "back"
+                return True
             for i, item in enumerate(self.instrument.items):
                 if self.hit_rect(i).collidepoint(event.pos):
                     self.drags[key] = item.id
@@ -127,10 +140,17 @@ class QuestionnaireView(Scene):
             target = self.drags.pop((event.touch, event.pid), None)
             if target == "button" and self.button_rect().collidepoint(event.pos):
                 self.next_page()
+            back = self.back_rect()
+            if target == "back" and back is not None and back.collidepoint(event.pos):
+                self.previous_page()
             return True
         if isinstance(event, Key):
+            if is_quit_chord(event):
+                return False  # the experimenter may end the session from here too
             if event.key in (pygame.K_RETURN, pygame.K_KP_ENTER):
                 self.next_page()
+            elif event.key == pygame.K_BACKSPACE:
+                self.previous_page()
             return True  # no global shortcuts (e.g. Esc) while answering
         return True
 
@@ -144,6 +164,14 @@ class QuestionnaireView(Scene):
         else:
             self.page += 1
             self.drags.clear()
+        return True
+
+    def previous_page(self) -> bool:
+        """Back one page; every answer given so far is kept. False on the first page."""
+        if self.page == 0 or self.finished:
+            return False
+        self.page -= 1
+        self.drags.clear()
         return True
 
     # drawing ----------------------------------------------------------------------------
@@ -163,10 +191,15 @@ class QuestionnaireView(Scene):
         label = "Finish" if self.last_page else "Next"
         img_colour = (255, 255, 255) if ok else MUTED
         text(surface, label, (r.x + px(24), r.y + px(16)), 32, img_colour)
+        back = self.back_rect()
+        if back is not None:
+            pygame.draw.rect(surface, PANEL, back, border_radius=px(10))
+            pygame.draw.rect(surface, ACCENT, back, 2, border_radius=px(10))
+            text(surface, "Back", (back.x + px(24), back.y + px(16)), 32, ACCENT)
         if not ok:
             left = sum(item.id not in self.answers for item in inst.items)
-            text(surface, f"{left} item(s) left on this page", (px(MARGIN), h - px(60)), 24,
-                 MUTED)
+            x = px(MARGIN) if back is None else back.right + px(20)
+            text(surface, f"{left} item(s) left on this page", (x, h - px(60)), 24, MUTED)
 
     def _draw_row(self, surface: pygame.Surface, i: int, item: Item) -> None:
         r = self.track_rect(i)

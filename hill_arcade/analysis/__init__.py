@@ -1,0 +1,1 @@
+"""Headless analysis: scripted participants (`simulate`), their strategies and the noise band."""

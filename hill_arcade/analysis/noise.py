@@ -1,0 +1,109 @@
+"""The noise band: how far an edit that carries no information moves accuracy from the
+same-seed lockstep baseline, for one scene and its pretrained checkpoint.
+
+Computed once from scripted `null` / `random` runs over continuation seeds (``hill-arcade
+simulate SCENE --checkpoint PT --strategy null,random --seeds N --noise-band``) and stored
+beside the checkpoint as ``<checkpoint stem>.noise_band.json``. ``band_pp`` is 1.96 × the root
+mean square of the runs' final Δ val (percentage points): a Δ inside ±band_pp is what seed
+noise alone produces about 95 % of the time, so the UI greys it out ("within seed noise").
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import time
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+from hill_arcade.errors import HillError
+
+NO_INFORMATION = ("null", "random")
+Z95 = 1.96
+
+
+@dataclass(frozen=True)
+class NoiseBand:
+    """A stored band (percentage points) and what it was computed from."""
+
+    band_pp: float  # on validation accuracy (what the panel shows live)
+    band_test_pp: float | None  # the same on the locked test split
+    n: int
+    strategies: list[str]
+    delta_val_pp: list[float]
+    delta_test_pp: list[float]
+    max_abs_val_pp: float
+    scene: str = ""
+    checkpoint: str = ""
+    created: float = 0.0
+
+
+def band_path(checkpoint: str | Path) -> Path:
+    """Where the band of `checkpoint` is stored: beside it, `<stem>.noise_band.json`."""
+    checkpoint = Path(checkpoint)
+    return checkpoint.with_name(f"{checkpoint.stem}.noise_band.json")
+
+
+def _rms(values: Sequence[float]) -> float:
+    return math.sqrt(sum(v * v for v in values) / len(values))
+
+
+def compute_band(summaries: Sequence[dict[str, Any]], scene: str = "",
+                 checkpoint: str = "") -> NoiseBand:
+    """The band from `simulate` summaries of no-information runs (others are ignored)."""
+    runs = [s for s in summaries if s.get("strategy") in NO_INFORMATION
+            and s.get("delta_val_pp") is not None]
+    if not runs:
+        raise HillError("noise band: needs at least one finished null or random run")
+    dval = [float(s["delta_val_pp"]) for s in runs]
+    dtest = [float(s["delta_test_pp"]) for s in runs if s.get("delta_test_pp") is not None]
+    return NoiseBand(
+        band_pp=Z95 * _rms(dval), band_test_pp=Z95 * _rms(dtest) if dtest else None,
+        n=len(runs), strategies=sorted({s["strategy"] for s in runs}), delta_val_pp=dval,
+        delta_test_pp=dtest, max_abs_val_pp=max(abs(v) for v in dval), scene=str(scene),
+        checkpoint=str(checkpoint), created=time.time())
+
+
+def write_band(checkpoint: str | Path, summaries: Sequence[dict[str, Any]],
+               scene: str = "") -> Path:
+    """Compute the band and store it beside `checkpoint`; returns the JSON path."""
+    from hill_arcade.study.session import atomic_write_json
+
+    band = compute_band(summaries, scene, str(checkpoint))
+    path = band_path(checkpoint)
+    atomic_write_json(path, asdict(band))
+    return path
+
+
+def load_band(checkpoint: str | Path) -> NoiseBand | None:
+    """The band stored beside `checkpoint`, None if there is none; HillError if unreadable."""
+    path = band_path(checkpoint)
+    if not path.is_file():
+        return None
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        return NoiseBand(**data)
+    except (OSError, json.JSONDecodeError, TypeError) as exc:
+        raise HillError(f"{path}: unreadable noise band ({type(exc).__name__})") from None
+
+
+def band_pp(checkpoint: str | Path) -> float | None:
+    """Just the validation band in percentage points (None when none is stored)."""
+    band = load_band(checkpoint)
+    return None if band is None else band.band_pp
+
+
+def within_band(delta_pp: float, band: float | None) -> bool:
+    """True when |Δ| is inside the band (so the UI greys it out); False without a band."""
+    return band is not None and abs(delta_pp) <= band
+
+
+def describe(delta_pp: float, band: float | None) -> str:
+    """The Δ as the panel says it: '+1.2 pp vs baseline (within seed noise, ±1.5 pp)'."""
+    text = f"{delta_pp:+.1f} pp vs baseline"
+    if band is None:
+        return text
+    verdict = "within seed noise" if within_band(delta_pp, band) else "beyond seed noise"
+    return f"{text} ({verdict}, ±{band:.1f} pp)"
