@@ -141,6 +141,11 @@ def test_each_round_gets_a_ledger_line_in_the_log_and_csv(make_app):
     with open(app.log_dir / "ledger.csv", newline="") as f:
         rows = list(csv.DictReader(f))
     assert [r["round"] for r in rows] == ["1", "2"] and rows[0]["edited_classes"] == "6"
+    # every epoch's projection is exported with the targets in force
+    with np.load(app.log_dir / "projections" / "epoch_002.npz") as saved:
+        assert int(saved["epoch"]) == 2 and saved["points"].shape == (200, 2)
+        assert np.isfinite(saved["target_centers"][6]).all()
+        assert np.isnan(saved["target_centers"][5]).all()
 
 
 def test_hovering_a_dot_shows_its_card_with_its_label_and_sample(make_app):

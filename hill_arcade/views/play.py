@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 import pygame
 
+from hill_arcade.analysis.export import save_projection_npz
 from hill_arcade.analysis.noise import within_band
 from hill_arcade.edits import Edit, EditState, class_means
 from hill_arcade.input import InputEvent, Key, PointerDown, PointerMove, PointerUp, Wheel
@@ -68,6 +69,7 @@ class PlayView(Scene):
         self._round: tuple[int, int, list[dict[str, Any]]] | None = None  # number, from, edits
         self.rounds = 0
         self.ledger = Ledger(app.log_dir)
+        self._exported: set[int] = set()  # epochs whose projection is saved
         self._captured: dict[tuple[bool, int], Section] = {}  # pointer -> section it pressed
         self.canvas = LatentCanvas(self)
         self.legend = Legend(self)
@@ -499,7 +501,10 @@ class PlayView(Scene):
         return True
 
     def on_event(self, event: dict[str, Any]) -> None:
-        """A trainer event (UI thread): a finished round gets its ledger line."""
+        """A trainer event (UI thread): each epoch's projection is exported; a finished round
+        gets its ledger line."""
+        if event.get("type") == "epoch":
+            self._export_projection()
         if event.get("type") != "round_end" or self._round is None:
             return
         snap = self.app.session.latest()
@@ -533,6 +538,18 @@ class PlayView(Scene):
         if within_band(delta, band):
             return first, f"within seed noise (+-{band:.1f} pp)", MUTED
         return first, f"beyond seed noise (+-{band:.1f} pp)", GAIN if delta > 0 else LOSS
+
+    def _export_projection(self) -> None:
+        """``projections/epoch_NNN.npz`` in the log folder: the display sample's points,
+        labels, predictions and the targets in force (numpy-readable, no pickles)."""
+        snap = self.app.session.latest()
+        if snap is None or snap.live or snap.epoch in self._exported or self.edits is None:
+            return
+        self._exported.add(snap.epoch)
+        targets = self.effective_targets()
+        save_projection_npz(self.app.log_dir / "projections" / f"epoch_{snap.epoch:03d}.npz",
+                            snap.points, snap.labels, snap.predictions, targets.centers,
+                            targets.spreads, epoch=snap.epoch)
 
     # what is shown ----------------------------------------------------------------------
     def toggle(self, what: str) -> None:
