@@ -112,6 +112,9 @@ class TrainerWorker:
             self.buffer.set_progress(message=f"Restoring {self.checkpoint.name}…")
             restore(self.trainer, self.checkpoint)
         self.publish()
+        self._emit({"type": "loaded", "checkpoint": None if start is None else str(start),
+                    "epoch": self.trainer.epoch, "step": self.trainer.step,
+                    "device": str(self.trainer.device)})
         if start is not None:
             self._report_noise_band(Path(start))
         self.buffer.set_progress(state=TrainerState.IDLE, epoch=self.trainer.epoch,
@@ -187,8 +190,16 @@ class TrainerWorker:
     def _run_round(self, epochs: int) -> None:
         trainer = self.trainer
         assert trainer is not None
-        self._apply_targets(self.buffer.targets())
+        targets = self.buffer.targets()
+        self._apply_targets(targets)
         trainer.alpha, trainer.lam = self.buffer.weights()
+        lr = self.buffer.lr()
+        if lr is not None:
+            trainer.set_lr(lr)
+        self._emit({"type": "round_begin", "step": trainer.step, "epoch": trainer.epoch,
+                    "epochs": epochs, "alpha": trainer.alpha, "lam": trainer.lam,
+                    "lr": trainer.lr, "targets": None if targets is None else {
+                        "centers": targets.centers, "spreads": targets.spreads}})
         self._last_good = copy.deepcopy(trainer.state())
         self.buffer.set_progress(state=TrainerState.TRAINING, round_epochs_left=epochs,
                                  error=None, message=f"training {epochs} epoch(s)")
@@ -213,13 +224,21 @@ class TrainerWorker:
     def _between_batches(self) -> None:
         trainer = self.trainer
         assert trainer is not None
-        trainer.alpha, trainer.lam = self.buffer.weights()
+        alpha, lam = self.buffer.weights()
         lr = self.buffer.lr()
-        if lr is not None and lr != trainer.lr:
-            trainer.set_lr(lr)
+        if (alpha, lam) != (trainer.alpha, trainer.lam) or (lr is not None and lr != trainer.lr):
+            trainer.alpha, trainer.lam = alpha, lam
+            if lr is not None:
+                trainer.set_lr(lr)
+            # the exact step a change took effect at (replay reproduces it there)
+            self._emit({"type": "settings_applied", "step": trainer.step, "epoch": trainer.epoch,
+                        "alpha": alpha, "lam": lam, "lr": trainer.lr})
         targets = self.buffer.targets()
         if targets is not self._targets:  # an edit made during the round: use it now
             self._apply_targets(targets)
+            self._emit({"type": "targets_applied", "step": trainer.step, "epoch": trainer.epoch,
+                        "targets": None if targets is None else {
+                            "centers": targets.centers, "spreads": targets.spreads}})
         for command in self.buffer.take_commands():
             if command.kind is CommandKind.PAUSE:
                 trainer.pause()
