@@ -147,6 +147,9 @@ class StudyConfig:
     scenario_time_limit_s: float | None = field(default=None, metadata=_range(1.0))
     session_time_limit_s: float | None = field(default=None, metadata=_range(1.0))
     on_time_limit: Literal["finish_round", "end_scenario"] = "finish_round"
+    # a study replicates the paper: "paper" runs it with hill.loss paper and hill.targets
+    # layout whatever the scene's play settings; "scene" keeps the scene's own hill section
+    hill: Literal["paper", "scene"] = "paper"
 
 
 @dataclass(frozen=True)

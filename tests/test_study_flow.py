@@ -150,3 +150,17 @@ def test_questionnaire_back_keeps_answers(study):
     assert view.page == 1 and all(view.answers[k] == v for k, v in second.items())
     pilot.press(pygame.K_BACKSPACE)
     assert view.page == 0
+
+
+def test_a_study_runs_the_papers_loss_and_targets_unless_the_scene_says_otherwise():
+    import dataclasses
+
+    from hill_arcade.config import SceneConfig, StudyConfig
+    from hill_arcade.study.runner import study_scene
+
+    scene = SceneConfig()
+    scene = dataclasses.replace(scene, hill=dataclasses.replace(
+        scene.hill, loss="balanced", targets="edited"))
+    assert (study_scene(scene).hill.loss, study_scene(scene).hill.targets) == ("paper", "layout")
+    own = dataclasses.replace(scene, study=StudyConfig(hill="scene"))
+    assert (study_scene(own).hill.loss, study_scene(own).hill.targets) == ("balanced", "edited")

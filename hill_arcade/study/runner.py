@@ -8,6 +8,7 @@ the questionnaire. Every event goes to the session's events.jsonl (fsynced per e
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import shlex
 import shutil
 import sys
@@ -331,7 +332,7 @@ class StudyRunner:
         if where.stage == "done" or where.scenario is None:
             return None
         scenario = where.scenario
-        scene = self.scenes[scenario]
+        scene = study_scene(self.scenes[scenario])
         if where.point_index == 0 and where.stage == "interact":
             self.session.start_scenario(self.pretrained_path(scenario))
             where = self.session.resume_point()
@@ -365,6 +366,15 @@ class StudyRunner:
             if self.session.state.finished:
                 self.session.close()
                 return 0
+
+
+def study_scene(scene: SceneConfig) -> SceneConfig:
+    """The scene as a study runs it: the paper's loss and whole-layout targets unless the
+    scene's ``study.hill`` is ``scene``."""
+    if scene.study.hill != "paper":
+        return scene
+    return dataclasses.replace(scene, hill=dataclasses.replace(scene.hill, loss="paper",
+                                                               targets="layout"))
 
 
 # ---- baseline continuation -------------------------------------------------------------
