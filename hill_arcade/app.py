@@ -14,6 +14,7 @@ from typing import Any
 import pygame
 
 from hill_arcade.config import SceneConfig
+from hill_arcade.errors import LogWriteError
 from hill_arcade.input import InputEvent, InputTranslator, Key
 from hill_arcade.mode import Mode
 from hill_arcade.render.scale import px, resolve_scale, set_ui_scale
@@ -27,7 +28,7 @@ from hill_arcade.session import (
     default_worker_factory,
 )
 from hill_arcade.session_log import SessionLog, default_log_dir
-from hill_arcade.shared import SharedBuffer
+from hill_arcade.shared import Command, CommandKind, SharedBuffer, TrainerState
 from hill_arcade.views.confirm import request_quit, show_toast
 from hill_arcade.views.help import HelpView
 from hill_arcade.views.loading import LoadingView
@@ -98,6 +99,7 @@ class App:
                        mode=self.mode.name)
         self.worker_factory = worker_factory or default_worker_factory
         self.pretrained = pretrained  # no checkpoint: start from the cached pretrained model
+        self.record_error: str | None = None  # the log cannot be written (shown on screen)
         self.saved_sessions: list[tuple[SceneConfig, Path, int]] = []  # picker's "back to"
         self.redraw()  # a painted splash in the very first frame, before torch is imported
         pygame.event.pump()
@@ -172,10 +174,21 @@ class App:
     def _frame(self) -> None:
         t0 = time.perf_counter()
         for event in pygame.event.get():
-            self._dispatch(event)
+            try:
+                self._dispatch(event)
+            except LogWriteError as exc:  # an edit or a setting could not be recorded
+                self.recording_failed(exc)
         # headless runs are deterministic (one nominal frame per step); live runs use real time
         dt = 1.0 / self.fps if self.headless else min(0.1, max(self._last_dt, 1e-3))
-        for event in self.session.poll():
+        try:
+            events = self.session.poll()
+        except LogWriteError as exc:
+            self.recording_failed(exc)
+            events = []
+        else:
+            if events:
+                self.record_error = None  # writing works again: nothing was lost
+        for event in events:
             self.mode.on_event(event)
             if self.play is not None:
                 self.play.on_event(event)
@@ -233,6 +246,14 @@ class App:
     def damaged(self, rect: pygame.Rect) -> bool:
         """True if a region redrawn so far this frame overlaps ``rect`` (for overlays)."""
         return pygame.Rect(rect).collidelist(self._damage) >= 0
+
+    def recording_failed(self, exc: LogWriteError) -> None:
+        """The log cannot be written (a full disk): say so on screen and pause training so
+        nothing goes unrecorded; the log repairs itself once writing works again."""
+        self.record_error = f"cannot record: {exc.reason} - training paused; free space, " \
+                            "then press space to resume"
+        if self.session.progress().state is TrainerState.TRAINING:
+            self.session.send(Command(CommandKind.PAUSE))
 
     def invalidate(self) -> None:
         """Repaint the whole window: next frame, or this one if called while drawing."""

@@ -350,6 +350,10 @@ def _user_message(exc: BaseException, args: argparse.Namespace) -> str | None:
     message = one_line(exc)
     if message is None:
         return None
+    if isinstance(exc, OSError) and not isinstance(exc, HillError) and exc.filename is None:
+        target = getattr(args, "out", None) or getattr(args, "log_dir", None)
+        if target is not None:  # e.g. a full disk reported by a buffered write: no filename
+            message = f"{target}: {message}"
     if source and isinstance(exc, HillError) and not message.startswith(source) \
             and (isinstance(exc, ConfigError) or _SETTING_RE.match(message)):
         message = f"{source}: {message}"  # e.g. a model.params error raised building the model

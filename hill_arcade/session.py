@@ -124,6 +124,7 @@ class TrainingSession:
         self.worker: Worker = factory(scene, self.buffer, checkpoint)
         self._listeners: list[Callable[[dict[str, Any]], None]] = []
         self.last_events: dict[str, dict[str, Any]] = {}  # the latest event of each type
+        self._unlogged: list[dict[str, Any]] = []  # trainer events waiting for the log
 
     # lifecycle ------------------------------------------------------------------------
     def start(self) -> None:
@@ -204,12 +205,20 @@ class TrainingSession:
         self._listeners.append(listener)
 
     def poll(self) -> list[dict[str, Any]]:
-        """UI thread, once per frame: log the trainer's events and hand them to listeners."""
-        events = self.buffer.take_events()
-        for event in events:
-            self.last_events[str(event.get("type"))] = event
+        """UI thread, once per frame: log the trainer's events and hand them to listeners.
+
+        When the log cannot be written (a full disk) the events not yet written are kept, in
+        order, and written first by the next poll; the error goes to the caller, which tells
+        the person. Returns the events handled this time."""
+        self._unlogged.extend(self.buffer.take_events())
+        done: list[dict[str, Any]] = []
+        while self._unlogged:
+            event = self._unlogged[0]
             fields_ = dict(event)
-            self.log.write(str(fields_.pop("type", "event")), **fields_)
+            self.log.write(str(fields_.pop("type", "event")), **fields_)  # may raise
+            self._unlogged.pop(0)
+            self.last_events[str(event.get("type"))] = event
+            done.append(event)
             for listener in self._listeners:
                 listener(event)
-        return events
+        return done

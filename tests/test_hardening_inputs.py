@@ -324,3 +324,18 @@ def test_preflight_computes_a_missing_baseline_and_applies_runtime_options(tmp_p
 
     assert [r["epoch"] for r in read_csv(baseline)] == ["2", "3"]  # to the last round's end
     assert not (tmp_path / "study").exists()  # nothing written for the participant yet
+
+
+def test_a_full_disk_during_train_names_the_output_folder(tmp_path, capsys, monkeypatch):
+    import errno
+
+    from hill_arcade.training import headless
+
+    def full(*args, **kwargs):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(headless, "save_checkpoint", full)
+    out = tmp_path / "o"
+    assert main(["train", "digits", "--epochs", "1", "--out", str(out)]) == 2
+    err = capsys.readouterr().err.strip().splitlines()[-1]
+    assert err == f"hill-arcade: error: {out}: disk full"

@@ -108,3 +108,40 @@ def test_trainer_events_reach_log_and_mode_only_on_the_ui_thread(make_app):
     main = threading.get_ident()
     assert {"epoch", "round_end"} <= {t for t, _ in writes}
     assert {tid for _, tid in writes} == {main} and set(hooks) == {main}
+
+
+def test_a_full_disk_pauses_training_says_so_and_loses_no_event(make_app, monkeypatch):
+    """While the log cannot be written the trainer is paused and the screen says why; once
+    space returns, the events held back are written in order and training can resume."""
+    import errno
+
+    import pygame
+
+    from hill_arcade.errors import LogWriteError
+
+    app, pilot = make_app(epoch_s=0.05)
+    app.session.set(epochs_per_round=3)
+    real_write = app.log.write
+    full = {"on": False}
+
+    def write(type_, **fields):  # noqa: ANN001, ANN202
+        if full["on"]:
+            raise LogWriteError(app.log.path, OSError(errno.ENOSPC, "No space left on device"))
+        real_write(type_, **fields)
+
+    monkeypatch.setattr(app.log, "write", write)
+    pilot.press(pygame.K_RETURN)
+    pilot.wait_until(lambda: app.buffer.progress().state is TrainerState.TRAINING, 10)
+    full["on"] = True
+    pilot.wait_until(lambda: app.record_error is not None, 10)
+    pilot.wait_until(lambda: app.buffer.progress().state is TrainerState.PAUSED, 10)
+    assert "cannot record: disk full" in app.record_error
+    vr = app.play.view_rect
+    pilot.step(2)
+    assert pilot.pixel(vr.x + 5, vr.y + 5) == (200, 30, 30)  # the red banner says it
+    full["on"] = False  # space returns
+    pilot.press(pygame.K_SPACE)  # resume
+    pilot.wait_until(lambda: app.record_error is None and any(
+        e["type"] == "round_end" for e in _events(app.log_dir / "events.jsonl")), 20)
+    epochs = [e["epoch"] for e in _events(app.log_dir / "events.jsonl") if e["type"] == "epoch"]
+    assert epochs == [1, 2, 3]  # none lost, none twice, in order

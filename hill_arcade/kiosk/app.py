@@ -220,13 +220,3 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     add_runtime_options(kiosk)
     kiosk.add_argument("--from-scratch", action="store_true",
                        help="start at epoch 0 instead of the scene's pretrained model (cached)")
-
-
-def run_kiosk(args: argparse.Namespace) -> int:
-    """Run the kiosk until the admin chord; returns the exit status."""
-    from hill_arcade.config import load_scene, resolve_scene
-
-    scene = load_scene(resolve_scene(args.scene))
-    kiosk_app(scene, log_dir=args.log_dir, windowed=args.windowed,
-              pretrained=not args.from_scratch).run()
-    return 0

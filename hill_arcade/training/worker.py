@@ -175,7 +175,10 @@ class TrainerWorker:
         if command.kind is CommandKind.RUN_ROUND:
             self._run_round(int(command.arg or self.scene.schedule.epochs_per_round))
         elif command.kind is CommandKind.SAVE:
-            save_checkpoint(trainer.state(), command.arg)
+            try:
+                save_checkpoint(trainer.state(), command.arg)
+            except Exception as exc:  # e.g. a full disk: the UI shows it, the thread lives on
+                self._fail(exc)
         elif command.kind is CommandKind.LOAD:
             try:
                 restore(trainer, command.arg)

@@ -173,7 +173,9 @@ class LatentCanvas(Section):
         selection = self.selection.tobytes()
         ghosts = self.ghosts_key()
         hint = self.hint()
-        if banner is None and view.show_val:
+        if self.app.record_error is not None:
+            banner = self.app.record_error
+        elif banner is None and view.show_val:
             banner = VAL_BANNER
         shown = (view.show_val, view.show_before, view.focus, view.hidden, view.show_confusion,
                  view.highlight, self.hover)
