@@ -29,6 +29,7 @@ from hill_arcade.session import (
 )
 from hill_arcade.session_log import SessionLog, default_log_dir
 from hill_arcade.shared import Command, CommandKind, SharedBuffer, TrainerState
+from hill_arcade.stall import StallWatch, thread_stacks
 from hill_arcade.views.confirm import request_quit, show_toast
 from hill_arcade.views.help import HelpView
 from hill_arcade.views.loading import LoadingView
@@ -100,6 +101,8 @@ class App:
         self.worker_factory = worker_factory or default_worker_factory
         self.pretrained = pretrained  # no checkpoint: start from the cached pretrained model
         self.record_error: str | None = None  # the log cannot be written (shown on screen)
+        self.stall_error: str | None = None  # the trainer stopped making progress
+        self._stall = StallWatch(scene_cfg.kiosk.hang_s)
         self.saved_sessions: list[tuple[SceneConfig, Path, int]] = []  # picker's "back to"
         self.redraw()  # a painted splash in the very first frame, before torch is imported
         pygame.event.pump()
@@ -142,6 +145,7 @@ class App:
         self.stack = [LoadingView(self)]
         pygame.display.set_caption(f"HILL arcade - {scene_cfg.name}")
         self.session = self._new_session(scene_cfg, checkpoint)
+        self._stall.reset()
         self.session.start()
 
     # scene stack -----------------------------------------------------------------------
@@ -180,6 +184,7 @@ class App:
                 self.recording_failed(exc)
         # headless runs are deterministic (one nominal frame per step); live runs use real time
         dt = 1.0 / self.fps if self.headless else min(0.1, max(self._last_dt, 1e-3))
+        self._check_stall()
         try:
             events = self.session.poll()
         except LogWriteError as exc:
@@ -246,6 +251,20 @@ class App:
     def damaged(self, rect: pygame.Rect) -> bool:
         """True if a region redrawn so far this frame overlaps ``rect`` (for overlays)."""
         return pygame.Rect(rect).collidelist(self._damage) >= 0
+
+    def _check_stall(self) -> None:
+        """A trainer that trains yet reports nothing for ``kiosk.hang_s``: say so and log
+        every thread's stack (the kiosk's watchdog replaces it instead)."""
+        if self.mode.supervises_stalls:
+            return
+        progress = self.session.progress()
+        if self._stall.check(progress):
+            seconds = int(self._stall.stall_s)
+            self.stall_error = (f"the trainer has made no progress for {seconds} s - its state "
+                                "is logged; esc to quit")
+            self.log.write("stall", seconds=seconds, stacks=thread_stacks())
+        elif self.stall_error is not None and not self._stall.stalled(progress):
+            self.stall_error = None
 
     def recording_failed(self, exc: LogWriteError) -> None:
         """The log cannot be written (a full disk): say so on screen and pause training so

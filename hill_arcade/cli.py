@@ -272,8 +272,13 @@ def cmd_kiosk(args: argparse.Namespace) -> int:
     scene = _scene(args)
     AdminChord(list(scene.kiosk.admin_chord), scene.source)  # a chord nobody can press: fail now
     _before_window(scene, args)
-    kiosk_app(scene, log_dir=args.log_dir, windowed=args.windowed,
-              pretrained=not args.from_scratch).run()
+    app = kiosk_app(scene, log_dir=args.log_dir, windowed=args.windowed,
+                    pretrained=not args.from_scratch)
+    app.run()
+    if app.mode.exit_reason == "restart":  # hung trainer threads piled up: a fresh process
+        print("hill-arcade kiosk: too many hung trainers; restarting", file=sys.stderr)
+        sys.stderr.flush()
+        os.execv(sys.executable, [sys.executable, "-m", "hill_arcade", *sys.argv[1:]])
     return 0
 
 

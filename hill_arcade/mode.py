@@ -28,6 +28,7 @@ class Mode:
     play_view_class: type | None = None  # None: the App's PlayView
     allow_scene_picker = True
     locked_settings: frozenset[str] = frozenset()  # settings a person may not change
+    supervises_stalls = False  # True: the mode handles a stalled trainer itself (kiosk)
 
     def make_worker(self, scene: SceneConfig, buffer: SharedBuffer,
                     checkpoint: Path | None) -> Worker | None:

@@ -16,7 +16,7 @@ from hill_arcade.config import SceneConfig
 from hill_arcade.kiosk.attract import AttractScript
 from hill_arcade.kiosk.chord import AdminChord, is_blocked_quit
 from hill_arcade.kiosk.idle import IdleAction, IdleMachine, IdleState
-from hill_arcade.kiosk.watchdog import Watchdog
+from hill_arcade.kiosk.watchdog import TOO_MANY_HUNG, Watchdog
 from hill_arcade.mode import Mode
 from hill_arcade.session import Worker, WorkerFactory
 from hill_arcade.shared import Command, CommandKind, SharedBuffer, TrainerState
@@ -45,6 +45,7 @@ class KioskMode(Mode):
     name = "kiosk"
     play_view_class = KioskPlayView
     allow_scene_picker = False
+    supervises_stalls = True  # the watchdog replaces a stalled trainer
 
     def __init__(self, scene_cfg: SceneConfig, worker_factory: WorkerFactory | None = None,
                  clock: Callable[[], float] = time.monotonic) -> None:
@@ -194,6 +195,10 @@ class KioskMode(Mode):
     def _on_recovery(self, record: dict[str, Any]) -> None:
         assert self.app is not None
         self.app.log.event(record)
+        if record.get("reason") == TOO_MANY_HUNG:  # hung threads pile up: start afresh
+            self.exit_reason = "restart"
+            self.app.running = False
+            return
         if record.get("type") == "recovered" and isinstance(self.app.play, KioskPlayView):
             self.app.play.show_note("The trainer hit a snag and was restored - carry on!")
 

@@ -18,12 +18,15 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from hill_arcade.shared import Command, CommandKind, Progress, SharedBuffer, TrainerState
+from hill_arcade.stall import StallWatch, thread_stacks
 
 if TYPE_CHECKING:
     from hill_arcade.training.worker import TrainerWorker
 
 THREAD_DIED = "trainer thread died"
 TRAINER_HUNG = "trainer hung"
+TOO_MANY_HUNG = "too many hung trainers: restarting the process"
+MAX_ABANDONED = 2  # hung threads kept alive in the process before the kiosk restarts itself
 FAILED_TO_LOAD = "failed to load"  # TrainerWorker's message for a fatal error: the thread ends
 
 
@@ -46,7 +49,8 @@ class Watchdog:
         self.log = log
         self.restart_backoff_s = float(restart_backoff_s)
         self.hang_s = float(hang_s)
-        self._progress_seen: tuple[Progress | None, float] = (None, 0.0)  # (progress, since)
+        self._stall = StallWatch(hang_s, clock)
+        self.abandoned: list[TrainerWorker] = []  # hung threads given up on (cannot be killed)
         self.recovered = 0
         self.worker: TrainerWorker | None = None
         self._clock = clock
@@ -100,8 +104,13 @@ class Watchdog:
         if not self.worker.is_alive():
             return self._restart(THREAD_DIED)
         progress = self.buffer.progress()
-        if self._hung(progress):
+        if self._stall.stalled(progress):
+            self.log({"type": "stall", "stacks": thread_stacks()})
             self.worker.abandon()
+            self.abandoned = [w for w in self.abandoned if w.is_alive()] + [self.worker]
+            if len(self.abandoned) > MAX_ABANDONED:  # each keeps its model and data alive
+                self._stopped = True
+                return [self._record(TOO_MANY_HUNG, self.last_good())]
             return self._restart(TRAINER_HUNG)
         if progress.state in (TrainerState.IDLE, TrainerState.TRAINING, TrainerState.PAUSED):
             self._healthy = True
@@ -113,15 +122,6 @@ class Watchdog:
                 return []  # the thread is ending: the next check restarts it
             return self._roll_back(progress)
         return []
-
-    def _hung(self, progress: Progress) -> bool:
-        """Training, yet no progress update (every batch makes one) for ``hang_s``."""
-        now = self._clock()
-        if progress is not self._progress_seen[0]:  # every update is a new Progress object
-            self._progress_seen = (progress, now)
-            return False
-        return (progress.state is TrainerState.TRAINING
-                and now - self._progress_seen[1] > self.hang_s)
 
     def last_good(self) -> Path:
         """The newest checkpoint known to be complete: the last good round, else pristine."""
@@ -175,7 +175,7 @@ class Watchdog:
         self.worker.checkpoint = target
         self._healthy = False
         self._loading = None
-        self._progress_seen = (None, 0.0)
+        self._stall.reset()
         self._handled_error = self.buffer.progress()
         self.worker.start()
         return [self._record(reason, target)]

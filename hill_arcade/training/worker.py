@@ -78,6 +78,8 @@ class TrainerWorker:
         if self.trainer is not None:
             self.trainer.stop()
         self.buffer = SharedBuffer()
+        self._last_good = None  # a whole model + optimizer copy the stuck thread never needs
+        self._samples = None
 
     # thread body ------------------------------------------------------------------------
     def _main(self) -> None:

@@ -173,8 +173,8 @@ class LatentCanvas(Section):
         selection = self.selection.tobytes()
         ghosts = self.ghosts_key()
         hint = self.hint()
-        if self.app.record_error is not None:
-            banner = self.app.record_error
+        if self.app.record_error is not None or self.app.stall_error is not None:
+            banner = self.app.record_error or self.app.stall_error
         elif banner is None and view.show_val:
             banner = VAL_BANNER
         shown = (view.show_val, view.show_before, view.focus, view.hidden, view.show_confusion,
