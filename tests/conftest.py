@@ -41,7 +41,7 @@ def make_app(tmp_path: Path):
         app.close()
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def digits_scene():
     """The digits scene shrunk for tests: 20 displayed points per class, 1 epoch per round."""
     from hill_arcade import SCENES_DIR

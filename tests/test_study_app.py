@@ -14,7 +14,7 @@ from hill_arcade.study.session import StudySession
 POINTS = [2, 3]
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def study_scene(digits_scene):
     return dataclasses.replace(
         digits_scene,
@@ -22,11 +22,12 @@ def study_scene(digits_scene):
                                      interaction_points=list(POINTS), epochs_per_round=1))
 
 
-@pytest.fixture
-def pretrained(study_scene, tmp_path: Path) -> Path:
+@pytest.fixture(scope="module")
+def pretrained(study_scene, tmp_path_factory) -> Path:
+    """Trained once for the module (the tests only read it; baselines beside it are shared)."""
     from hill_arcade.training.headless import train_headless
 
-    out = tmp_path / "runs" / "digits"
+    out = tmp_path_factory.mktemp("pretrained") / "runs" / "digits"
     train_headless(study_scene, 2, out)
     return out / "epoch_002.pt"
 
