@@ -508,3 +508,22 @@ def test_plugin_module_in_working_directory(tmp_path: Path, monkeypatch) -> None
         sys.modules.pop("hill_cwd_plugin", None)
     assert len(data.test) == 3
     assert sys.path == path_before
+
+
+def test_every_builtin_dataset_renders_a_sample_for_the_inspector(tmp_path):
+    """Digits and CIFAR-10 as images a person recognises, PAMAP2 as a series (sparkline)."""
+    import numpy as np
+
+    from hill_arcade.data import cifar10, digits, pamap2
+
+    img = digits.render_sample(np.full((1, 8, 8), 1.0, np.float32))
+    assert img.shape == (8, 8, 3) and img.dtype == np.uint8 and (img == 0).all()  # full ink
+    mean = np.asarray(cifar10.MEAN, np.float32)[:, None, None]
+    std = np.asarray(cifar10.STD, np.float32)[:, None, None]
+    red = (np.stack([np.ones((32, 32)), np.zeros((32, 32)), np.zeros((32, 32))]) - mean) / std
+    rgb = cifar10.render_sample(red.astype(np.float32))
+    assert rgb.shape == (32, 32, 3) and tuple(rgb[5, 5]) == (255, 0, 0)
+    window = np.zeros((len(pamap2.CHANNEL_COLUMNS), 50), np.float32)
+    window[0:3, 10] = (3.0, 0.0, 4.0)
+    series = pamap2.render_sample(window)
+    assert series.shape == (50,) and series[10] == 5.0 and series[0] == 0.0

@@ -215,7 +215,16 @@ def load_cifar10(params: Cifar10Params, seed: int, root: Path) -> DatasetSplits:
         class_names=class_names,
         input_shape=(3, 32, 32),
         augment=random_crop_flip if params.augment else None,
+        render_sample=render_sample,
     )
+
+
+def render_sample(x: torch.Tensor | np.ndarray) -> np.ndarray:
+    """A normalised (3, 32, 32) image back to uint8 RGB (32, 32, 3), as it was photographed."""
+    arr = np.asarray(x, np.float32).reshape(3, 32, 32)
+    rgb = arr * np.asarray(STD, np.float32)[:, None, None] + np.asarray(MEAN, np.float32)[:, None,
+                                                                                         None]
+    return (np.clip(rgb, 0.0, 1.0) * 255 + 0.5).astype(np.uint8).transpose(1, 2, 0)
 
 
 def describe(root: Path) -> str:

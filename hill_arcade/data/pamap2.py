@@ -275,7 +275,15 @@ def load_pamap2(params: Pamap2Params, seed: int, root: Path) -> DatasetSplits:
         test=splits["test"],
         class_names=[ACTIVITY_NAMES[a] for a in present],
         input_shape=(len(CHANNEL_COLUMNS), params.window),
+        render_sample=render_sample,
     )
+
+
+def render_sample(x: torch.Tensor | np.ndarray) -> np.ndarray:
+    """A window for display: the hand accelerometer's magnitude over time (standardised
+    units), a 1D series drawn as a sparkline."""
+    arr = np.asarray(x, np.float32).reshape(len(CHANNEL_COLUMNS), -1)
+    return np.sqrt((arr[0:3] ** 2).sum(axis=0))
 
 
 def check_subject_head(path: Path, lines: int = 200) -> None:
