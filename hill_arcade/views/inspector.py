@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 import pygame
 
-from hill_arcade.render.palette import INK, class_colour
+from hill_arcade.render.palette import INK
 from hill_arcade.render.scale import px
 from hill_arcade.widgets.base import text
 
@@ -52,7 +52,7 @@ class Inspector:
         snap = view.snapshot
         names = view.class_names
         true, pred = int(snap.labels[i]), int(snap.predictions[i])
-        out = [(f"true: {names[true]}", class_colour(true))]
+        out = [(f"true: {names[true]}", INK)]
         prob = "" if snap.confidence is None else f" ({float(snap.confidence[i]):.0%})"
         out.append((f"model: {names[pred]}{prob}", INK if pred == true else WRONG))
         if snap.baseline_predictions is not None:

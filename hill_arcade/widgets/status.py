@@ -105,7 +105,7 @@ def draw_chart(surface: pygame.Surface, rect: pygame.Rect, values: Sequence[floa
     lo, hi = min(recent), max(recent)
     pad = max(0.005, (hi - lo) * 0.15)
     lo, hi = max(0.0, lo - pad), min(1.0, hi + pad)
-    text(surface, f"{lo:.0%}-{hi:.0%}", (rect.right - px(58), rect.y + px(4)), 15,
+    text(surface, f"{lo * 100:.0f}-{hi * 100:.0f} %", (rect.right - px(58), rect.y + px(4)), 15,
          (90, 90, 95))
 
     def x_of(i: float) -> int:
