@@ -16,6 +16,10 @@ from pathlib import Path
 from hill_arcade.config import SceneConfig
 
 
+# bumped whenever a model's code changes what its checkpoints hold (2: linear projection head)
+CACHE_VERSION = 2
+
+
 def cache_root() -> Path:
     """The user cache folder of hill-arcade."""
     explicit = os.environ.get("HILL_ARCADE_CACHE")
@@ -28,7 +32,8 @@ def cache_root() -> Path:
 def pretrain_key(scene: SceneConfig, epochs: int) -> str:
     """12 hex digits identifying what a pretraining run to `epochs` depends on."""
     d = scene.to_dict()
-    relevant = {"dataset": d["dataset"], "model": d["model"], "optimizer": d["optimizer"],
+    relevant = {"cache": CACHE_VERSION,
+                "dataset": d["dataset"], "model": d["model"], "optimizer": d["optimizer"],
                 "lam": d["hill"]["lam"], "loss": d["hill"].get("loss"),
                 "seed": d["runtime"]["seed"], "amp": d["runtime"]["amp"], "epochs": epochs}
     blob = json.dumps(relevant, sort_keys=True, default=str).encode()
