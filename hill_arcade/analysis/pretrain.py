@@ -15,7 +15,6 @@ from pathlib import Path
 
 from hill_arcade.config import SceneConfig
 
-
 # bumped whenever a model's code changes what its checkpoints hold (2: linear projection head)
 CACHE_VERSION = 2
 
