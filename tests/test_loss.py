@@ -314,13 +314,14 @@ def test_paper_is_the_default_and_changes_nothing() -> None:
                                hill_loss(points, labels, centers, spreads))
 
 
-def test_per_kind_averages_each_kind_on_its_own() -> None:
+def test_per_kind_divides_each_kind_by_its_possible_terms() -> None:
     points, labels = toy_batch()
     centers, spreads = toy_targets()
-    # the hand sums of test_hill_loss_matches_hand_computation: 3 classes, 6 ordered pairs
+    # the hand sums of test_hill_loss_matches_hand_computation; the targets have C = 4 rows,
+    # so 4 possible center/spread terms and 12 ordered pairs (class 3 is absent)
     center, spread = 2.0, 1.5
     pair = 2 * ((1 + 3.0 - math.sqrt(13)) + (3.0 + 0.5 - math.sqrt(10)))
-    expected = center / 3 + spread / 3 + pair / 6
+    expected = center / 4 + spread / 4 + pair / 12
 
     loss = hill_loss(points, labels, centers, spreads, LossOptions(per_kind=True))
 
@@ -332,7 +333,7 @@ def test_squared_weighted_spread_kind() -> None:
     centers, spreads = toy_targets()
     # spread errors 0, 1, 0.5 -> squared 0 + 1 + 0.25, mean 1.25 / 3, times the weight 3
     pair = 2 * ((1 + 3.0 - math.sqrt(13)) + (3.0 + 0.5 - math.sqrt(10)))
-    expected = 2.0 / 3 + 3.0 * 1.25 / 3 + pair / 6
+    expected = 2.0 / 4 + 3.0 * 1.25 / 4 + pair / 12
 
     loss = hill_loss(points, labels, centers, spreads,
                      LossOptions(per_kind=True, squared_spread=True, spread_weight=3.0))
@@ -353,6 +354,25 @@ def test_one_dragged_class_pulls_harder_per_kind_than_in_the_paper() -> None:
         grads[name] = pts.grad[labels == 4].sum(0)
     assert grads["paper"][0] < 0 and grads["balanced"][0] < 0  # descent moves class 4 right
     assert grads["balanced"][0] < 5 * grads["paper"][0]  # 1/10 per center term, not 1/110
+
+
+def test_per_kind_pull_does_not_depend_on_other_targets() -> None:
+    gen = torch.Generator().manual_seed(4)
+    labels = torch.arange(10).repeat(7)[:64]
+    points = torch.randn(64, 2, generator=gen) * 0.3 + labels[:, None] * 1.0
+    centers, spreads = targets_from_points(points, labels, 10)
+    centers[4] += torch.tensor([2.0, 0.0])
+    only4_c, only4_s = torch.full_like(centers, NAN), torch.full_like(spreads, NAN)
+    only4_c[4], only4_s[4] = centers[4], spreads[4]
+    pulls = {}
+    for name, options in (("paper", PAPER), ("balanced", BALANCED)):
+        for which, (c, s) in (("all", (centers, spreads)), ("one", (only4_c, only4_s))):
+            pts = points.clone().requires_grad_(True)
+            hill_loss(pts, labels, c, s, options).backward()
+            pulls[name, which] = pts.grad[labels == 4].sum(0)[0].item()
+    # the paper's K: 110 terms with every class targeted, 2 with one -> 55x the pull
+    assert pulls["paper", "one"] / pulls["paper", "all"] > 20
+    assert pulls["balanced", "one"] == pytest.approx(pulls["balanced", "all"], rel=0.05)
 
 
 def test_relative_separation_is_zero_for_the_unedited_layout() -> None:

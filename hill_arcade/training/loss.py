@@ -14,8 +14,10 @@ target, ``L_human`` averages three kinds of terms:
 That is the ``paper`` variant (scene key ``hill.loss``). ``balanced`` changes four things, each
 a :class:`LossOptions` flag (reasons and measured effects: README, "Method"):
 
-* ``per_kind``: ``mean(center terms) + mean(spread terms) + mean(separation terms)`` instead of
-  ``sum / K``: with 10 classes K = 110, so one dragged class's center term weighed alpha/110;
+* ``per_kind``: ``(sum of center terms + sum of spread terms) / C + sum of separation terms /
+  (C (C - 1))`` with C the scene's classes, instead of ``sum / K``. With every class targeted
+  (the paper's targets) K = 110 for 10 classes, so a dragged class's center term weighed
+  alpha/110; and K depends on how many classes have targets (alpha/2 for one);
 * ``relative_separation``: a pair asks for ``min(spread_a + spread_b, ||t_a - t_b||)``, the
   targets' own gap at most, so the term is zero for an unedited layout;
 * ``unbiased_stats``: the batch statistics of a class (n points, ~6 at batch 64) are made
@@ -67,7 +69,7 @@ def _class_stats(
 class LossOptions:
     """What a named loss variant changes relative to the paper's L_human (all off = paper)."""
 
-    per_kind: bool = False  # mean of each kind of term, summed, instead of sum / K
+    per_kind: bool = False  # each kind / its possible terms (C, C(C-1)) instead of sum / K
     relative_separation: bool = False  # require at most the targets' own gap between classes
     unbiased_stats: bool = False  # correct the few-points-per-class bias of center and spread
     hold_scale: bool = False  # the projection's `scale` is not learned (stays where it is)
@@ -150,9 +152,10 @@ def hill_loss(
     n_center, n_spread, n_pairs = (m.sum().to(torch.float32)
                                    for m in (valid, spread_valid, pair_valid))
     if options.per_kind:
-        return (center_sum / n_center.clamp_min(1.0)
-                + options.spread_weight * spread_sum / n_spread.clamp_min(1.0)
-                + pair_sum / n_pairs.clamp_min(1.0))
+        # per kind, over the terms the scene's C classes could have: a class's pull depends
+        # neither on the other kinds' term counts nor on how many other classes have targets
+        pairs = max(num_classes * (num_classes - 1), 1)
+        return (center_sum + options.spread_weight * spread_sum) / num_classes + pair_sum / pairs
     # the paper's K: per class a center and a spread term, plus the ordered pairs
     num_terms = n_center + n_spread + n_pairs
     return (center_sum + spread_sum + pair_sum) / num_terms.clamp_min(1.0)
