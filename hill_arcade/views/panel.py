@@ -62,7 +62,9 @@ class ControlPanel(Section):
                                   value_w=78)
         self.alpha_slider = Slider(scaled_rect(x, 236, w, 40), "alpha", lambda: view.alpha,
                                    view.set_alpha, 0.0, 1.0)
-        self.lam_slider = Slider(scaled_rect(x, 282, w, 40), "lambda", lambda: view.lam,
+        held = self.app.scene_cfg.hill.loss != "paper"  # `balanced` does not learn `scale`
+        self.lam_slider = Slider(scaled_rect(x, 282, w, 40),
+                                 "lambda (scale held)" if held else "lambda", lambda: view.lam,
                                  view.set_lam, 0.0, 2.0)
         half = (w - 8) // 2
         self.before_button = Button(scaled_rect(x, 672, half, 34), self._before_label,
