@@ -154,7 +154,7 @@ def require_display() -> None:
             or os.environ.get("WAYLAND_DISPLAY"):
         return
     raise HillError("no display found; set DISPLAY (or WAYLAND_DISPLAY) or run headless "
-                    "commands (train, data, report)")
+                    "commands (train, simulate, data, report)")
 
 
 def check_device(scene) -> None:  # noqa: ANN001
