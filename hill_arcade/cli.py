@@ -107,6 +107,9 @@ def build_parser() -> argparse.ArgumentParser:
     from hill_arcade.analysis.simulate import add_parser as add_simulate_parser
 
     add_simulate_parser(sub)
+    from hill_arcade.analysis.replay import add_parser as add_replay_parser
+
+    add_runtime_options(add_replay_parser(sub))
     report = sub.add_parser("report", help="accuracy figure + summary CSV from study sessions")
     report.add_argument("sessions", nargs="+", type=Path, help="study session folders")
     report.add_argument("--out", type=Path, default=Path("report"), help="output folder")
@@ -259,6 +262,12 @@ def cmd_compare(args: argparse.Namespace) -> int:
     return run(args)
 
 
+def cmd_replay(args: argparse.Namespace) -> int:
+    from hill_arcade.analysis.replay import cmd_replay as run
+
+    return run(args)
+
+
 def cmd_export(args: argparse.Namespace) -> int:
     from hill_arcade.analysis.export import cmd_export as run
 
@@ -292,7 +301,8 @@ def cmd_study(args: argparse.Namespace) -> int:
 
 COMMANDS = {"run": cmd_run, "train": cmd_train, "data": cmd_data, "study": cmd_study,
             "kiosk": cmd_kiosk, "report": cmd_report, "compare": cmd_compare,
-            "export": cmd_export, "simulate": lambda args: args.handler(args)}
+            "export": cmd_export, "simulate": lambda args: args.handler(args),
+            "replay": cmd_replay}
 
 
 def _route(argv: list[str]) -> list[str]:

@@ -114,9 +114,11 @@ class TrainerWorker:
             self.buffer.set_progress(message=f"Restoring {self.checkpoint.name}…")
             restore(self.trainer, self.checkpoint)
         self.publish()
+        scene = {k: v for k, v in self.scene.to_dict().items() if k != "source"}
         self._emit({"type": "loaded", "checkpoint": None if start is None else str(start),
                     "epoch": self.trainer.epoch, "step": self.trainer.step,
-                    "device": str(self.trainer.device)})
+                    "device": str(self.trainer.device), "threads": self.trainer.threads,
+                    "scene": scene, "scene_source": self.scene.source})
         if start is not None:
             self._report_noise_band(Path(start))
         self.buffer.set_progress(state=TrainerState.IDLE, epoch=self.trainer.epoch,
