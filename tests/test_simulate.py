@@ -164,3 +164,22 @@ def test_strategies_edit_through_edit_state(name):
     if name == "compact":
         assert targets.spreads[0] == pytest.approx(
             0.5 * np.linalg.norm(points[:10] - points[:10].mean(0), axis=1).mean(), rel=1e-4)
+
+
+def test_the_same_sweep_on_a_local_ray_instance_gives_the_same_folders(tmp_path, monkeypatch):
+    """`--executor ray` (one Ray task per run) writes what the local executor writes."""
+    ray = pytest.importorskip("ray")
+    from hill_arcade.analysis.simulate import run_many
+
+    monkeypatch.setenv("HILL_ARCADE_CACHE", str(tmp_path / "cache"))
+    local = run_many("digits", ["null"], [0], tmp_path / "local")
+    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False)
+    try:
+        remote = run_many("digits", ["null"], [0], tmp_path / "ray", executor="ray")
+    finally:
+        ray.shutdown()
+    files = sorted(p.name for p in (tmp_path / "local" / "null-s0").iterdir())
+    assert files == sorted(p.name for p in (tmp_path / "ray" / "null-s0").iterdir())
+    assert {"summary.json", "metrics.csv", "events.jsonl", "session.json"} <= set(files)
+    assert remote[0]["delta_val_pp"] == pytest.approx(local[0]["delta_val_pp"], abs=1e-9)
+    assert remote[0]["test_acc"] == pytest.approx(local[0]["test_acc"], abs=1e-9)
