@@ -1,5 +1,7 @@
 """End to end with the real TrainerWorker on the (shrunk) digits scene."""
 
+import time
+
 import numpy as np
 import pygame
 
@@ -108,3 +110,29 @@ def test_learning_rate_and_alpha_reach_the_trainer_and_the_log(make_app, digits_
     assert settings[-1]["lr"] == 4 * lr0 and settings[-1]["alpha"] == 1.0
     start = [e for e in events if e["type"] == "round_start"][-1]
     assert start["lr"] == 4 * lr0 and start["alpha"] == 1.0
+
+
+def test_after_an_edited_round_the_chart_has_a_baseline_line_and_the_panel_a_delta(
+        make_app, digits_scene):
+    from hill_arcade.session import default_worker_factory
+    from hill_arcade.widgets.status import BASELINE_GREY
+
+    app, pilot = make_app(worker_factory=default_worker_factory, scene=digits_scene)
+    play = pilot.play
+    x, y = pilot.cross_screen(2)
+    pilot.drag((x, y), (x + 70, y + 20))
+    app.session.set(epochs_per_round=3)
+    pilot.press(pygame.K_RETURN)
+    pilot.wait_until(lambda: play.snapshot.epoch == 3
+                     and app.buffer.progress().state == TrainerState.IDLE, 60)
+    time.sleep(0.3)  # the panel follows new snapshots at most 5 times a second
+    pilot.step(2)
+    metrics = play.snapshot.metrics
+    assert "baseline_val_acc" in metrics and "delta_val_pp" in metrics
+    first, _, _ = play.verdict()
+    assert first == f"vs baseline: {metrics['delta_val_pp']:+.1f} pp val"
+    chart = play.panel.rect.copy()
+    chart.update(0, 488, play.panel.rect.w, 120)  # design px at UI scale 1
+    pixels = {pilot.pixel(px_, py_) for px_ in range(chart.x + 14, chart.right - 14)
+              for py_ in range(chart.y, chart.bottom)}
+    assert BASELINE_GREY in pixels  # the baseline's ghost line is drawn
