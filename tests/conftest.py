@@ -60,3 +60,12 @@ def digits_scene():
         schedule=dataclasses.replace(scene.schedule, epochs_per_round=1),
         runtime=dataclasses.replace(RuntimeConfig(), device="cpu", threads=2, amp=False),
     )
+
+
+@pytest.fixture(scope="session")
+def study_scene(digits_scene):
+    """The shrunk digits scene for study tests: pretrained 2 epochs, interaction points 2, 3."""
+    return dataclasses.replace(
+        digits_scene,
+        schedule=dataclasses.replace(digits_scene.schedule, pretrain_epochs=2,
+                                     interaction_points=[2, 3], epochs_per_round=1))

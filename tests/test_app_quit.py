@@ -3,7 +3,6 @@ study; pending edits are named, never lost silently; the terminal gets the resum
 
 from __future__ import annotations
 
-import dataclasses
 import json
 from pathlib import Path
 
@@ -89,14 +88,6 @@ def test_window_close_with_pending_edits_asks_and_keeps_them(make_app):
 # ---- study --------------------------------------------------------------------------------
 
 POINTS = [2, 3]
-
-
-@pytest.fixture
-def study_scene(digits_scene):
-    return dataclasses.replace(
-        digits_scene,
-        schedule=dataclasses.replace(digits_scene.schedule, pretrain_epochs=2,
-                                     interaction_points=list(POINTS), epochs_per_round=1))
 
 
 def _fake_factory(cfg, buffer, checkpoint=None):

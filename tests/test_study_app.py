@@ -15,14 +15,6 @@ POINTS = [2, 3]
 
 
 @pytest.fixture(scope="module")
-def study_scene(digits_scene):
-    return dataclasses.replace(
-        digits_scene,
-        schedule=dataclasses.replace(digits_scene.schedule, pretrain_epochs=2,
-                                     interaction_points=list(POINTS), epochs_per_round=1))
-
-
-@pytest.fixture(scope="module")
 def pretrained(study_scene, tmp_path_factory) -> Path:
     """Trained once for the module (the tests only read it; baselines beside it are shared)."""
     from hill_arcade.training.headless import train_headless

@@ -17,14 +17,6 @@ from hill_arcade.views.questionnaire import ACCENT, QuestionnaireView
 POINTS = [2, 3]
 
 
-@pytest.fixture
-def study_scene(digits_scene):
-    return dataclasses.replace(
-        digits_scene,
-        schedule=dataclasses.replace(digits_scene.schedule, pretrain_epochs=2,
-                                     interaction_points=list(POINTS), epochs_per_round=1))
-
-
 def _fake_pretrained(path: Path, epoch: int = 2) -> Path:
     """A FakeWorker checkpoint at ``epoch`` (its own small npz format)."""
     from hill_arcade.shared import SharedBuffer
@@ -153,7 +145,6 @@ def test_questionnaire_back_keeps_answers(study):
 
 
 def test_a_study_runs_the_papers_loss_and_targets_unless_the_scene_says_otherwise():
-    import dataclasses
 
     from hill_arcade.config import SceneConfig, StudyConfig
     from hill_arcade.study.runner import study_scene
