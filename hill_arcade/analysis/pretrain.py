@@ -3,7 +3,8 @@
 Cache folder: ``$HILL_ARCADE_CACHE`` if set, else ``$XDG_CACHE_HOME/hill-arcade`` (default
 ``~/.cache/hill-arcade``), then ``pretrained/<scene>-s<seed>-<hash>/`` with the usual
 ``hill-arcade train`` output (``metrics.csv``, ``epoch_NNN.pt``). The hash covers everything
-pretraining depends on (dataset, model, optimizer, λ, loss variant, seed, amp, epochs).
+pretraining depends on (dataset, model, optimizer, λ, loss variant, seed, amp, epochs) and
+the source of ``hill_arcade/models``.
 """
 
 from __future__ import annotations
@@ -36,7 +37,15 @@ def pretrain_key(scene: SceneConfig, epochs: int) -> str:
                 "lam": d["hill"]["lam"], "loss": d["hill"].get("loss"),
                 "seed": d["runtime"]["seed"], "amp": d["runtime"]["amp"], "epochs": epochs}
     blob = json.dumps(relevant, sort_keys=True, default=str).encode()
-    return hashlib.sha256(blob).hexdigest()[:12]
+    return hashlib.sha256(blob + _model_code()).hexdigest()[:12]
+
+
+def _model_code() -> bytes:
+    """The models' source: an edited architecture must not reuse an old checkpoint."""
+    from hill_arcade import models
+
+    folder = Path(models.__file__).parent
+    return b"".join(p.read_bytes() for p in sorted(folder.glob("*.py")))
 
 
 def pretrained_folder(scene: SceneConfig, epochs: int) -> Path:
