@@ -48,7 +48,6 @@ class Watchdog:
         self.pristine = Path(pristine_checkpoint)
         self.log = log
         self.restart_backoff_s = float(restart_backoff_s)
-        self.hang_s = float(hang_s)
         self._stall = StallWatch(hang_s, clock)
         self.abandoned: list[TrainerWorker] = []  # hung threads given up on (cannot be killed)
         self.recovered = 0

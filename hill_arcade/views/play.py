@@ -61,6 +61,7 @@ class PlayView(Scene):
         self.show_before = False  # `d`: the projection before the last round, faded
         self.before: tuple[np.ndarray, np.ndarray, int] | None = None  # points, labels, epoch
         self.round_from: int | None = None  # epoch the last round started at
+        self._class_delta: tuple[tuple | None, np.ndarray | None] = (None, None)
         self.focus: int | None = None  # legend click: this class stands out, others fade
         self.hidden: frozenset[int] = frozenset()  # legend shift-click: not drawn
         self.show_confusion = False  # `c`: the validation confusion matrix over the canvas
@@ -594,9 +595,17 @@ class PlayView(Scene):
         self.app.log.write("view", option="fit")
 
     def round_class_delta(self) -> np.ndarray | None:
-        """Per-class change of validation accuracy over the last round (None before one)."""
+        """Per-class change of validation accuracy over the last round (None before one);
+        computed once per snapshot and round (the legend asks every frame)."""
         if self.round_from is None or self.snapshot is None:
             return None
+        key = (self.snapshot.version, self.round_from)
+        if self._class_delta[0] != key:
+            self._class_delta = (key, self._compute_class_delta())
+        return self._class_delta[1]
+
+    def _compute_class_delta(self) -> np.ndarray | None:
+        assert self.snapshot is not None and self.round_from is not None
         history = {int(m.get("epoch", -1)): m for m in self.snapshot.history}
         before, after = history.get(self.round_from), history.get(int(self.snapshot.epoch))
         if not before or not after or after is before:
