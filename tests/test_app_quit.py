@@ -96,19 +96,26 @@ def _fake_factory(cfg, buffer, checkpoint=None):
     return FakeWorker(cfg, buffer, checkpoint)
 
 
-def test_study_esc_does_nothing_chord_asks_with_resume_command(study_scene, tmp_path):
+def _study(scene, tmp_path, participant):  # noqa: ANN001, ANN202
+    """A one-scenario study session and its runner on the fake trainer."""
     from hill_arcade.study.runner import StudyRunner
     from hill_arcade.study.session import StudySession
-    from hill_arcade.testing import Pilot
-    from hill_arcade.views.confirm import Toast
 
     ckpt = tmp_path / "epoch_002.pt"
     ckpt.write_bytes(b"x")
-    session = StudySession.create(tmp_path / "study", "P03", ["digits"],
+    session = StudySession.create(tmp_path / "study", participant, ["digits"],
                                   interaction_points=POINTS)
-    runner = StudyRunner(session, {"digits": study_scene}, {"digits": ckpt}, headless=True,
+    runner = StudyRunner(session, {"digits": scene}, {"digits": ckpt}, headless=True,
                          worker_factory=_fake_factory, log_dir=tmp_path / "log",
                          baseline=False)
+    return session, runner
+
+
+def test_study_esc_does_nothing_chord_asks_with_resume_command(study_scene, tmp_path):
+    from hill_arcade.testing import Pilot
+    from hill_arcade.views.confirm import Toast
+
+    session, runner = _study(study_scene, tmp_path, "P03")
     runner.resume_args = " --out s2"
     app = runner.open()
     with Pilot(app) as pilot:
@@ -141,17 +148,9 @@ def test_study_esc_does_nothing_chord_asks_with_resume_command(study_scene, tmp_
 
 
 def test_study_window_close_asks_too(study_scene, tmp_path):
-    from hill_arcade.study.runner import StudyRunner
-    from hill_arcade.study.session import StudySession
     from hill_arcade.testing import Pilot
 
-    ckpt = tmp_path / "epoch_002.pt"
-    ckpt.write_bytes(b"x")
-    session = StudySession.create(tmp_path / "study", "P04", ["digits"],
-                                  interaction_points=POINTS)
-    runner = StudyRunner(session, {"digits": study_scene}, {"digits": ckpt}, headless=True,
-                         worker_factory=_fake_factory, log_dir=tmp_path / "log",
-                         baseline=False)
+    session, runner = _study(study_scene, tmp_path, "P04")
     app = runner.open()
     with Pilot(app) as pilot:
         pilot.wait_until(lambda: app.play is not None, 30)
