@@ -100,7 +100,7 @@ class HillConfig:
     targets: Literal["edited", "layout"] = "edited"
     # adaptive α (hill_arcade.training.lockstep): shadow_gate halves α while val CE is above the
     # lockstep baseline's; off = the α a person set is the α in force
-    adaptive: Literal["off", "shadow_gate"] = "off"
+    adaptive: Literal["off", "shadow_gate", "grad_agree"] = "off"
 
 
 @dataclass(frozen=True)

@@ -136,3 +136,37 @@ def test_after_an_edited_round_the_chart_has_a_baseline_line_and_the_panel_a_del
     pixels = {pilot.pixel(px_, py_) for px_ in range(chart.x + 14, chart.right - 14)
               for py_ in range(chart.y, chart.bottom)}
     assert BASELINE_GREY in pixels  # the baseline's ghost line is drawn
+
+
+def test_with_adaptive_alpha_the_panel_shows_the_alpha_in_force(make_app, digits_scene):
+    """shadow_gate on: after a round the alpha slider carries an orange "in force" tick at
+    the α the trainer used, and each epoch event logs it."""
+    import dataclasses
+
+    from hill_arcade.session import default_worker_factory
+    from hill_arcade.widgets.base import IN_FORCE
+
+    scene = dataclasses.replace(digits_scene, hill=dataclasses.replace(
+        digits_scene.hill, adaptive="shadow_gate"))
+    app, pilot = make_app(worker_factory=default_worker_factory, scene=scene)
+    play = pilot.play
+    slider = play.panel.alpha_slider
+
+    def ticks():
+        return {pilot.pixel(x, slider.track.y - 3) for x in range(slider.track.x,
+                                                                  slider.track.right)}
+
+    assert IN_FORCE not in ticks()  # nothing in force before a human term trained
+    x, y = pilot.cross_screen(4)
+    pilot.drag((x, y), (x + 120, y - 90))
+    app.session.set(epochs_per_round=3)
+    pilot.press(pygame.K_RETURN)
+    pilot.wait_until(lambda: play.snapshot.epoch == 3
+                     and app.buffer.progress().state == TrainerState.IDLE, 60)
+    time.sleep(0.3)
+    pilot.step(2)
+    epochs = _epochs(app)
+    in_force = play.alpha_in_force()
+    assert in_force == epochs[-1]["alpha_effective"]
+    assert [e["alpha_effective"] for e in epochs][0] == play.alpha  # the gate starts open
+    assert IN_FORCE in ticks()

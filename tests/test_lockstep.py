@@ -1,5 +1,6 @@
 """The lockstep twins: the shadow baseline and the α-only control train beside the model."""
 
+import copy
 import dataclasses
 
 import pytest
@@ -159,3 +160,68 @@ def test_twin_display_shows_the_baselines_predictions(digits_scene, digits):
     trainer.run_epochs(1)
     shown = trainer.lockstep.display(trainer)
     assert shown is not None and shown.points.shape == trainer.display().points.shape
+
+
+def test_grad_agree_step_is_the_gated_sum_of_the_two_gradients(digits_scene, digits):
+    """Each grad_agree step moves the weights exactly like (1 − α)·CE + α·w·L_human with w
+    the step's recorded agreement (0 or 1): the gradients are combined, not approximated."""
+    from hill_arcade.training.loss import loss_terms
+
+    scene = make_scene(digits_scene, alpha=0.6, baseline="off", adaptive="grad_agree")
+    scene = dataclasses.replace(scene, hill=dataclasses.replace(scene.hill, loss="paper"))
+    trainer = pretrained(scene, digits, 1)
+    trainer.set_targets(*layout_targets(trainer, spread=0.5, shift=0.3))
+    twin = Trainer(scene, digits, device="cpu")
+    twin.load_state(copy.deepcopy(trainer.state()))  # Adam's state must not be shared
+    trainer.model.train()
+    twin.model.train()
+    weights = []
+    for start in range(0, 64 * 16, 64):
+        x, y = trainer._train.x[start:start + 64], trainer._train.y[start:start + 64]
+        torch.manual_seed(start)
+        trainer._train_step(x, y, learning_projection=False)
+        weight = trainer.adaptive.epoch_gate()
+        weights.append(weight)
+        torch.manual_seed(start)
+        logits, _, points = twin.model(x)
+        ce, human, scale = loss_terms(logits, y, points, twin.model.projection.scale,
+                                      twin.targets.centers, twin.targets.spreads,
+                                      twin.loss_options)
+        twin.optimizer.zero_grad()
+        ((1 - 0.6) * ce + 0.6 * weight * human + twin.lam * scale).backward()
+        twin.optimizer.step()
+        for a, b in zip(trainer.model.parameters(), twin.model.parameters(), strict=True):
+            torch.testing.assert_close(a, b, rtol=1e-4, atol=1e-6)
+    assert set(weights) == {0.0, 1.0}  # both branches were taken
+
+
+def test_grad_agree_reports_the_alpha_in_force_and_saves_the_gate(digits_scene, digits,
+                                                                  tmp_path):
+    scene = make_scene(digits_scene, alpha=0.8, adaptive="grad_agree")
+    trainer = pretrained(scene, digits)
+    trainer.set_targets(*layout_targets(trainer, spread=0.05, shift=5.0))  # a harmful edit
+    history = trainer.run_epochs(2)
+    for m in history:
+        assert 0.0 <= m["alpha_effective"] < 0.8  # the edit disagrees with CE on some batches
+        assert m["alpha_effective"] == pytest.approx(0.8 * m["adaptive_gate"])
+        assert "baseline_val_acc" in m  # the twins still train plain CE beside it
+    shadow = pretrained(make_scene(digits_scene, alpha=0.9, adaptive="shadow_gate"), digits)
+    shadow.set_targets(*layout_targets(shadow, spread=0.05, shift=5.0))
+    shadow.run_epochs(1)
+    gate = shadow.adaptive.gate
+    assert gate == 0.5
+    path = save_checkpoint(shadow.state(), tmp_path / "gate.pt")
+    again = Trainer(shadow.scene, digits, device="cpu")
+    restore(again, path)
+    assert again.adaptive.gate == gate and again.alpha_effective == pytest.approx(0.45)
+
+
+def test_gradient_agreement_is_a_cosine_over_shared_parameters():
+    from hill_arcade.training.adaptive import gradient_agreement
+
+    a = [torch.tensor([1.0, 0.0]), torch.tensor([2.0]), None]
+    assert gradient_agreement(a, a) == pytest.approx(1.0)
+    assert gradient_agreement(a, [-t if t is not None else None for t in a]) == pytest.approx(-1)
+    assert gradient_agreement(a, [torch.tensor([0.0, 1.0]), None, torch.ones(3)]) == 0.0
+    assert gradient_agreement(a, [None, None, torch.ones(3)]) is None
+    assert gradient_agreement(a, [torch.zeros(2), torch.zeros(1), None]) is None

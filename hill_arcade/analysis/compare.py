@@ -177,7 +177,14 @@ def deltas_from_metrics(rows: Sequence[Mapping[str, str]]) -> tuple[float | None
 
 
 def _kind(strategy: str, default: str) -> str:
-    return "control" if strategy in CONTROLS else default
+    base = strategy.split("+", 1)[0]
+    return "control" if base in CONTROLS or base == TWIN else default
+
+
+def _with_adaptive(name: str, summary: Mapping[str, Any]) -> str:
+    """`separate+shadow_gate` for a run with an adaptive α, so fixed and adaptive differ."""
+    adaptive = summary.get("adaptive")
+    return name if adaptive in (None, "", "off") else f"{name}+{adaptive}"
 
 
 def read_run(folder: Path) -> list[RunDelta]:
@@ -188,7 +195,8 @@ def read_run(folder: Path) -> list[RunDelta]:
     seed_raw = summary.get("seed")
     seed = int(seed_raw) if isinstance(seed_raw, (int, float)) else None
     if summary:
-        strategy = str(summary.get("strategy") or summary.get("participant") or folder.name)
+        strategy = _with_adaptive(str(summary.get("strategy") or summary.get("participant")
+                                      or folder.name), summary)
         scene = str(summary.get("scenario") or Path(str(summary.get("scene") or "")).stem
                     or folder.parent.name)
         d_test = _num(summary.get("delta_test_pp"))
@@ -207,7 +215,8 @@ def read_run(folder: Path) -> list[RunDelta]:
         twin_val = _pp(_num(summary.get("alpha_only_val_acc")),
                        _num(summary.get("baseline_val_acc")))
         if twin_test is not None or twin_val is not None:
-            runs.append(RunDelta(folder, scene, TWIN, "control", seed, twin_test, twin_val))
+            runs.append(RunDelta(folder, scene, _with_adaptive(TWIN, summary), "control", seed,
+                                 twin_test, twin_val))
         return runs
     by_scenario: dict[str, list[dict[str, str]]] = {}
     for row in rows:
@@ -230,14 +239,17 @@ def collect(dirs: Iterable[str | Path]) -> list[RunDelta]:
     # Every strategy's run of a seed carries an α-only twin from the same start: count each
     # (scene, seed) once, or n would grow with the number of strategies.
     # Where `alpha_only` itself was run, its rows already are that control: no twin row.
-    seen: set[tuple[str, int | None]] = set()
-    ran_alpha_only = {r.scene for r in runs if r.strategy == "alpha_only"}
+    # The twin's α is the run's α in force, so each adaptive mode has its own twin row.
+    seen: set[tuple[str, str, int | None]] = set()
+    ran_alpha_only = {(r.scene, r.strategy.replace("alpha_only", TWIN, 1)) for r in runs
+                      if r.strategy.split("+", 1)[0] == "alpha_only"}
     kept = []
     for r in runs:
-        if r.strategy == TWIN:
-            if r.seed is None or (r.scene, r.seed) in seen or r.scene in ran_alpha_only:
+        if r.strategy.split("+", 1)[0] == TWIN:
+            key = (r.scene, r.strategy, r.seed)
+            if r.seed is None or key in seen or (r.scene, r.strategy) in ran_alpha_only:
                 continue
-            seen.add((r.scene, r.seed))
+            seen.add(key)
         kept.append(r)
     runs = kept
     if not runs:
@@ -256,7 +268,8 @@ def group_rows(runs: Sequence[RunDelta]) -> list[GroupRow]:
 
     def order(key: tuple[str, str, str]) -> tuple[str, int, int, str]:
         scene, strategy, kind = key
-        control = (CONTROLS + (TWIN,)).index(strategy) if strategy in CONTROLS + (TWIN,) else -1
+        base = strategy.split("+", 1)[0]
+        control = (CONTROLS + (TWIN,)).index(base) if base in CONTROLS + (TWIN,) else -1
         return (scene, kind == "control", control, strategy)
 
     rows = []
@@ -323,9 +336,9 @@ def format_table(rows: Sequence[GroupRow]) -> str:
             return f"{s.mean:+.2f} (n={s.n})"
         return f"{s.mean:+.2f} [{s.ci_low:+.2f}, {s.ci_high:+.2f}] (n={s.n})"
 
-    lines = [f"{'scene':<16} {'strategy':<18} {'Δ test pp':<28} Δ val pp"]
+    lines = [f"{'scene':<16} {'strategy':<30} {'Δ test pp':<28} Δ val pp"]
     for r in rows:
-        lines.append(f"{r.scene[:16]:<16} {r.strategy[:18]:<18} {fmt(r.test):<28} {fmt(r.val)}")
+        lines.append(f"{r.scene[:16]:<16} {r.strategy[:30]:<30} {fmt(r.test):<28} {fmt(r.val)}")
     return "\n".join(lines)
 
 

@@ -26,6 +26,7 @@ from typing import Any
 import numpy as np
 
 from hill_arcade.analysis.strategies import STRATEGIES, check_strategy, play
+from hill_arcade.cli import add_runtime_options
 from hill_arcade.config import InsightConfig, SceneConfig, load_scene, resolve_scene
 from hill_arcade.errors import HillError
 
@@ -36,16 +37,25 @@ METRICS_COLUMNS = ["t", "participant", "scenario", "phase", "epoch", "val_acc", 
 WAIT_S = 0.02
 ROUND_TIMEOUT_S = 3600.0
 EXECUTORS = ("local", "ray")
+ADAPTIVE = ("off", "shadow_gate", "grad_agree")
 
 
-def run_name(strategy: str, seed: int) -> str:
+def run_label(strategy: str, adaptive: str = "off") -> str:
+    """The strategy as `compare` groups it: `separate`, or `separate+shadow_gate` when an
+    adaptive α was on (so fixed and adaptive runs of one sweep are separate rows)."""
+    return strategy if adaptive in ("off", None) else f"{strategy}+{adaptive}"
+
+
+def run_name(strategy: str, seed: int, adaptive: str = "off") -> str:
     """The run's folder name inside OUT."""
-    return f"{strategy}-s{seed}"
+    return f"{run_label(strategy, adaptive)}-s{seed}"
 
 
 def scene_for_run(scene_path: str | Path, seed: int, *, fixed_checkpoint: bool = False,
-                  threads: int | None = None, device: str | None = None) -> SceneConfig:
-    """The scene as a scripted run uses it: baseline and α-only twins on, `seed` applied.
+                  threads: int | None = None, device: str | None = None,
+                  adaptive: str | None = None) -> SceneConfig:
+    """The scene as a scripted run uses it: baseline and α-only twins on, `seed` applied,
+    `adaptive` (if given) replacing the scene's `hill.adaptive`.
 
     With a fixed checkpoint the scene keeps its own seed (the checkpoint's data split) and
     `seed` only reseeds the continuation; otherwise `seed` seeds everything.
@@ -59,25 +69,26 @@ def scene_for_run(scene_path: str | Path, seed: int, *, fixed_checkpoint: bool =
     if device is not None:
         runtime = dataclasses.replace(runtime, device=device)
     insight = InsightConfig(baseline="on", controls=["alpha_only"])
-    return dataclasses.replace(scene, runtime=runtime, insight=insight)
+    hill = scene.hill if adaptive is None else dataclasses.replace(scene.hill, adaptive=adaptive)
+    return dataclasses.replace(scene, runtime=runtime, insight=insight, hill=hill)
 
 
 def run_one(scene_path: str | Path, strategy: str, seed: int, out_dir: str | Path, *,
             checkpoint: str | Path | None = None, threads: int | None = None,
-            device: str | None = None, progress: bool = True, position: int = 0
-            ) -> dict[str, Any]:
+            device: str | None = None, adaptive: str | None = None, progress: bool = True,
+            position: int = 0) -> dict[str, Any]:
     """Play one scripted session; returns the summary written to `summary.json`.
 
     A pure top-level function of its arguments, so a process pool or Ray can map it.
     """
     check_strategy(strategy)
     scene = scene_for_run(scene_path, seed, fixed_checkpoint=checkpoint is not None,
-                          threads=threads, device=device)
+                          threads=threads, device=device, adaptive=adaptive)
     points = list(scene.schedule.interaction_points)
     if not points:
         raise HillError(f"{scene.source}: schedule.interaction_points: simulate needs at least "
                         f"one interaction point")
-    folder = Path(out_dir) / run_name(strategy, seed)
+    folder = Path(out_dir) / run_name(strategy, seed, scene.hill.adaptive)
     if (folder / "summary.json").exists() or (folder / "events.jsonl").exists():
         raise HillError(f"{folder}: a run is already there; choose another --out")
     if checkpoint is None:
@@ -99,7 +110,7 @@ class _Run:
         self.scene, self.strategy, self.seed = scene, strategy, seed
         self.folder, self.checkpoint, self.reseed = folder, checkpoint, reseed
         self.scenario = Path(scene.source).stem
-        self.participant = run_name(strategy, seed)
+        self.participant = run_name(strategy, seed, scene.hill.adaptive)
         folder.mkdir(parents=True, exist_ok=True)
         self.log = SessionLog(folder)
         self.metrics = CsvAppender(folder / "metrics.csv", METRICS_COLUMNS)
@@ -117,7 +128,8 @@ class _Run:
         self._import_pretrain_rows()
         points = list(self.scene.schedule.interaction_points)
         total = points[-1] + self.scene.schedule.epochs_per_round - points[0]
-        bar = _bar(total, f"{self.strategy} s{self.seed}", progress, position)
+        bar = _bar(total, f"{run_label(self.strategy, self.scene.hill.adaptive)} s{self.seed}",
+                   progress, position)
         holder: dict[str, Any] = {}
         session = TrainingSession(self.scene, self.log, self._worker_factory(holder),
                                   checkpoint=self.checkpoint)
@@ -314,14 +326,20 @@ def _atomic_json(path: Path, data: Any) -> None:
 def run_many(scene_path: str | Path, strategies: Sequence[str], seeds: Sequence[int],
              out_dir: str | Path, *, executor: str = "local", jobs: int = 1,
              checkpoint: str | Path | None = None, device: str | None = None,
-             address: str | None = None) -> list[dict[str, Any]]:
-    """Every (strategy, seed) run: one after another in this process (`jobs` = 1), in a
-    local process pool (`jobs` > 1) or as Ray tasks (`executor="ray"`)."""
+             threads: int | None = None, address: str | None = None,
+             adaptive: Sequence[str | None] = (None,)) -> list[dict[str, Any]]:
+    """Every (strategy, adaptive α, seed) run: one after another in this process (`jobs` =
+    1), in a local process pool (`jobs` > 1) or as Ray tasks (`executor="ray"`). `adaptive`
+    None keeps the scene's `hill.adaptive`."""
     for name in strategies:
         check_strategy(name)
+    for mode in adaptive:
+        if mode is not None and mode not in ADAPTIVE:
+            raise HillError(f"--adaptive: expected one of {', '.join(ADAPTIVE)}, got {mode!r}")
     if executor not in EXECUTORS:
         raise HillError(f"--executor: expected one of {', '.join(EXECUTORS)}, got {executor!r}")
-    tasks = [(str(scene_path), s, int(seed), str(out_dir)) for s in strategies for seed in seeds]
+    tasks = [(str(scene_path), s, int(seed), str(out_dir), mode)
+             for s in strategies for mode in adaptive for seed in seeds]
     common = {"checkpoint": checkpoint, "device": device}
     if checkpoint is None:  # pretrain each seed once, before runs of several strategies race
         for seed in dict.fromkeys(int(s) for s in seeds):
@@ -332,19 +350,19 @@ def run_many(scene_path: str | Path, strategies: Sequence[str], seeds: Sequence[
     if executor == "ray":
         return _run_ray(tasks, common, address)
     if jobs <= 1 or len(tasks) == 1:
-        return [run_one(*t, **common) for t in tasks]
+        return [run_one(*t[:4], adaptive=t[4], threads=threads, **common) for t in tasks]
     import concurrent.futures
     import multiprocessing
 
-    threads = max(1, (os.cpu_count() or 1) // jobs)
+    per_job = threads or max(1, (os.cpu_count() or 1) // jobs)
     with concurrent.futures.ProcessPoolExecutor(
             jobs, mp_context=multiprocessing.get_context("spawn")) as pool:
-        futures = [pool.submit(run_one, *t, **common, threads=threads, position=i % jobs)
-                   for i, t in enumerate(tasks)]
+        futures = [pool.submit(run_one, *t[:4], adaptive=t[4], **common, threads=per_job,
+                               position=i % jobs) for i, t in enumerate(tasks)]
         return [f.result() for f in futures]
 
 
-def _run_ray(tasks: list[tuple[str, str, int, str]], common: dict[str, Any],
+def _run_ray(tasks: list[tuple[str, str, int, str, str | None]], common: dict[str, Any],
              address: str | None) -> list[dict[str, Any]]:
     try:
         import ray
@@ -354,7 +372,8 @@ def _run_ray(tasks: list[tuple[str, str, int, str]], common: dict[str, Any],
     if not ray.is_initialized():
         ray.init(address=address) if address else ray.init(num_cpus=os.cpu_count() or 1)
     remote = ray.remote(num_cpus=1)(run_one)
-    refs = [remote.remote(*t, **common, threads=1, progress=False) for t in tasks]
+    refs = [remote.remote(*t[:4], adaptive=t[4], **common, threads=1, progress=False)
+            for t in tasks]
     return list(ray.get(refs))
 
 
@@ -365,23 +384,23 @@ def read_summaries(out_dir: str | Path) -> list[dict[str, Any]]:
 
 
 def summary_table(summaries: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Per strategy: n, mean Δ test and Δ val vs the same-seed baseline (pp) with 95 % CIs
-    (Student t over seeds; the Δ is already paired by seed)."""
-    from scipy import stats
+    """Per strategy (and adaptive α): n, mean Δ test and Δ val vs the same-seed baseline (pp)
+    with 95 % CI half-widths (Student t over seeds; the Δ is already paired by seed)."""
+    from hill_arcade.analysis.compare import summarise
+
+    def label(s: dict[str, Any]) -> str:
+        return run_label(s["strategy"], s.get("adaptive", "off"))
 
     rows = []
-    for strategy in dict.fromkeys(s["strategy"] for s in summaries):
-        group = [s for s in summaries if s["strategy"] == strategy]
-        row: dict[str, Any] = {"strategy": strategy, "n": len(group)}
+    for name in dict.fromkeys(label(s) for s in summaries):
+        group = [s for s in summaries if label(s) == name]
+        row: dict[str, Any] = {"strategy": name, "n": len(group)}
         for key in ("delta_test_pp", "delta_val_pp", "delta_test_alpha_only_pp"):
-            values = np.array([s[key] for s in group if s.get(key) is not None], float)
-            mean = float(values.mean()) if len(values) else float("nan")
-            half = float("nan")
-            if len(values) > 1:
-                sem = float(values.std(ddof=1) / np.sqrt(len(values)))
-                half = float(stats.t.ppf(0.975, len(values) - 1) * sem)
-            name = key.removesuffix("_pp")
-            row[f"{name}_mean"], row[f"{name}_ci95"] = mean, half
+            stat = summarise([s[key] for s in group if s.get(key) is not None])
+            short = key.removesuffix("_pp")
+            row[f"{short}_mean"] = float("nan") if stat.mean is None else stat.mean
+            row[f"{short}_ci95"] = (float("nan") if stat.ci_high is None
+                                    else stat.ci_high - stat.mean)
         rows.append(row)
     return rows
 
@@ -391,9 +410,9 @@ def format_table(rows: Sequence[dict[str, Any]]) -> str:
     def cell(mean: float, half: float) -> str:
         return f"{mean:+.2f} ± {half:.2f}" if np.isfinite(half) else f"{mean:+.2f}"
 
-    lines = [f"{'strategy':<12} {'n':>3}  {'Δ test pp (95% CI)':>20}  {'Δ val pp (95% CI)':>20}"]
+    lines = [f"{'strategy':<24} {'n':>3}  {'Δ test pp (95% CI)':>20}  {'Δ val pp (95% CI)':>20}"]
     for r in rows:
-        lines.append(f"{r['strategy']:<12} {r['n']:>3}  "
+        lines.append(f"{r['strategy']:<24} {r['n']:>3}  "
                      f"{cell(r['delta_test_mean'], r['delta_test_ci95']):>20}  "
                      f"{cell(r['delta_val_mean'], r['delta_val_ci95']):>20}")
     return "\n".join(lines)
@@ -417,8 +436,10 @@ def add_parser(sub: Any) -> argparse.ArgumentParser:
                    help="local: this process or a process pool (--jobs); ray: Ray tasks")
     p.add_argument("--jobs", type=int, default=1, help="local worker processes (default 1)")
     p.add_argument("--address", default=None, help="Ray cluster address (with --executor ray)")
-    p.add_argument("--device", choices=["auto", "cpu", "cuda", "mps"], default=None,
-                   help="override the scene's runtime.device")
+    p.add_argument("--adaptive", action="append", default=None,
+                   help=f"adaptive α: {', '.join(ADAPTIVE)} (repeatable, comma separated: "
+                        "one run per mode and seed; default: the scene's hill.adaptive)")
+    add_runtime_options(p)
     p.add_argument("--noise-band", action="store_true",
                    help="with null/random: store the no-information band beside --checkpoint")
     p.set_defaults(handler=cmd_simulate)
@@ -433,13 +454,16 @@ def cmd_simulate(args: argparse.Namespace) -> int:
         raise HillError(f"--jobs: expected a positive integer, got {args.jobs}")
     if args.checkpoint is not None and not args.checkpoint.is_file():
         raise HillError(f"{args.checkpoint}: checkpoint not found")
+    adaptive: list[str | None] = [None]
+    if args.adaptive:
+        adaptive = [m.strip() for item in args.adaptive for m in item.split(",") if m.strip()]
     seeds = list(range(args.seed_start, args.seed_start + args.seeds))
     summaries = run_many(args.scene, strategies, seeds, args.out, executor=args.executor,
                          jobs=args.jobs, checkpoint=args.checkpoint, device=args.device,
-                         address=args.address)
+                         threads=args.threads, address=args.address, adaptive=adaptive)
     print(format_table(summary_table(summaries)))
     for s in summaries:
-        print(f"{run_name(s['strategy'], s['seed'])}: Δ test {s['delta_test_pp']:+.2f} pp, "
+        print(f"{run_name(s['strategy'], s['seed'], s.get('adaptive', 'off'))}: Δ test {s['delta_test_pp']:+.2f} pp, "
               f"Δ val {s['delta_val_pp']:+.2f} pp ({s['seconds']:.0f} s)")
     if args.noise_band:
         from hill_arcade.analysis.noise import write_band

@@ -369,12 +369,12 @@ class StudyRunner:
 
 
 def study_scene(scene: SceneConfig) -> SceneConfig:
-    """The scene as a study runs it: the paper's loss and whole-layout targets unless the
-    scene's ``study.hill`` is ``scene``."""
+    """The scene as a study runs it: the paper's loss, whole-layout targets and a fixed α
+    unless the scene's ``study.hill`` is ``scene``."""
     if scene.study.hill != "paper":
         return scene
-    return dataclasses.replace(scene, hill=dataclasses.replace(scene.hill, loss="paper",
-                                                               targets="layout"))
+    return dataclasses.replace(scene, hill=dataclasses.replace(
+        scene.hill, loss="paper", targets="layout", adaptive="off"))
 
 
 # ---- baseline continuation -------------------------------------------------------------

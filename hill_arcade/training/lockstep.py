@@ -58,16 +58,14 @@ class Twin:
 
 
 class Lockstep:
-    """The twins of one trainer, their per-epoch metrics and the adaptive-α gate."""
+    """The twins of one trainer and their per-epoch metrics."""
 
-    def __init__(self, insight: InsightConfig, adaptive: str = "off") -> None:
+    def __init__(self, insight: InsightConfig) -> None:
         self.mode = insight.baseline
         self.names = ([BASELINE] if insight.baseline != "off" else []) + [
             c for c in dict.fromkeys(insight.controls)]
-        self.adaptive = adaptive
         self.twins: list[Twin] = []
         self.status = "inactive" if self.names else "off"
-        self.gate = 1.0  # multiplies the person's α (shadow_gate halves it)
         self._train_s = 0.0
 
     # lifecycle --------------------------------------------------------------------------
@@ -122,8 +120,8 @@ class Lockstep:
 
     def epoch_metrics(self, trainer: Trainer, metrics: dict[str, Any], started: float,
                       learning_projection: bool) -> dict[str, Any]:
-        """The twins' validation metrics for the epoch that just ended, Δ vs the baseline,
-        the cost (round time ÷ solo time), the gate; `auto` drops too costly twins here."""
+        """The twins' validation metrics for the epoch that just ended, Δ vs the baseline and
+        the cost (round time ÷ solo time); `auto` drops too costly twins here."""
         out: dict[str, Any] = {}
         if self.twins:
             t0 = time.perf_counter()
@@ -141,9 +139,6 @@ class Lockstep:
                 out["delta_per_class_pp"] = [
                     100.0 * (a - b) for a, b in zip(metrics["per_class_acc"],
                                                     out["baseline_per_class_acc"], strict=True)]
-                if self.adaptive == "shadow_gate" and trainer.targets is not None:
-                    above = metrics["ce"] > out["baseline_ce"]
-                    self.gate = self.gate * 0.5 if above else min(1.0, self.gate * 2.0)
             rounds = trainer.scene.schedule.epochs_per_round
             if (self.mode == "auto" and ratio > AUTO_MAX_RATIO
                     and (total - twin_s) * (ratio - 1.0) * rounds > AUTO_MAX_EXTRA_S):
@@ -183,8 +178,7 @@ class Lockstep:
 
     # state ------------------------------------------------------------------------------
     def state(self) -> dict[str, Any]:
-        return {"twins": [t.state() for t in self.twins], "status": self.status,
-                "gate": self.gate}
+        return {"twins": [t.state() for t in self.twins], "status": self.status}
 
     def load_state(self, trainer: Trainer, state: dict[str, Any] | None) -> None:
         """Restore twins saved by `state()`; None (an older checkpoint) clears them."""
@@ -192,7 +186,6 @@ class Lockstep:
         self._train_s = 0.0
         if state is None:
             self.status = "inactive" if self.names else "off"
-            self.gate = 1.0
             if trainer.targets is not None:
                 self.activate(trainer)
             return
@@ -206,7 +199,6 @@ class Lockstep:
                                    int(saved["started_epoch"]),
                                    keeps_alpha=saved["name"] == ALPHA_ONLY))
         self.status = str(state["status"])
-        self.gate = float(state["gate"])
 
 
 def _prefixed(name: str, metrics: dict[str, Any]) -> dict[str, Any]:

@@ -182,6 +182,29 @@ def targets_from_points(
     return centers, spreads
 
 
+def loss_terms(
+    logits: torch.Tensor,
+    labels: torch.Tensor,
+    points2d: torch.Tensor,
+    scale: torch.Tensor,
+    target_centers: torch.Tensor | None,
+    target_spreads: torch.Tensor | None,
+    options: LossOptions = PAPER,
+) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """The three unweighted terms of L_global, float32: (CE, L_human, |1 - scale|).
+
+    With ``target_centers=None`` L_human is a zero that carries no gradient.
+    """
+    ce = F.cross_entropy(logits.float(), labels)
+    if target_centers is None:
+        human = ce.new_zeros(())
+    else:
+        if target_spreads is None:
+            raise ValueError("target_spreads is required when target_centers is given")
+        human = hill_loss(points2d, labels, target_centers, target_spreads, options)
+    return ce, human, (1.0 - scale.float()).abs().reshape(())
+
+
 def global_loss(
     logits: torch.Tensor,
     labels: torch.Tensor,
@@ -199,14 +222,8 @@ def global_loss(
     pass ``alpha=0`` for plain cross-entropy). Returns the float32 total and detached parts
     ``{"ce", "human", "scale", "total"}`` (no ``.item()``: the caller decides when to sync).
     """
-    ce = F.cross_entropy(logits.float(), labels)
-    if target_centers is None:
-        human = ce.new_zeros(())
-    else:
-        if target_spreads is None:
-            raise ValueError("target_spreads is required when target_centers is given")
-        human = hill_loss(points2d, labels, target_centers, target_spreads, options)
-    scale_term = (1.0 - scale.float()).abs().reshape(())
+    ce, human, scale_term = loss_terms(logits, labels, points2d, scale, target_centers,
+                                       target_spreads, options)
     total = (1.0 - alpha) * ce + alpha * human + lam * scale_term
     parts = {"ce": ce, "human": human, "scale": scale_term, "total": total}
     return total, {k: v.detach() for k, v in parts.items()}

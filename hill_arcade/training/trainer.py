@@ -24,8 +24,9 @@ from hill_arcade.data.base import DatasetSplits, Split
 from hill_arcade.device import configure_threads, pick_device
 from hill_arcade.models import build_model
 from hill_arcade.training.display import balanced_indices
+from hill_arcade.training.adaptive import AdaptiveAlpha, gradient_agreement
 from hill_arcade.training.lockstep import Lockstep
-from hill_arcade.training.loss import LOSSES, global_loss, hill_loss
+from hill_arcade.training.loss import LOSSES, global_loss, hill_loss, loss_terms
 from hill_arcade.training.metrics import summarise
 
 EVAL_BATCH = 1024
@@ -95,7 +96,8 @@ class Trainer:
         self.lam = scene.hill.lam
         self.targets: Targets2D | None = None
         # shadow baseline + controls, created when a human term first becomes active
-        self.lockstep = Lockstep(scene.insight, scene.hill.adaptive)
+        self.lockstep = Lockstep(scene.insight)
+        self.adaptive = AdaptiveAlpha(scene.hill.adaptive)
         self.epoch = 0
         self.step = 0
         self.history: list[dict[str, Any]] = []
@@ -137,8 +139,9 @@ class Trainer:
 
     @property
     def alpha_effective(self) -> float:
-        """The α in force: the person's α times the adaptive gate (1 unless hill.adaptive)."""
-        return self.alpha * self.lockstep.gate
+        """The α weighting CE (1 − α) and, but for grad_agree's per-step weight, the human
+        term: the person's α times the shadow gate (1 unless hill.adaptive is shadow_gate)."""
+        return self.alpha * self.adaptive.gate
 
     # training -------------------------------------------------------------------------
     def run_epochs(self, n: int) -> list[dict[str, Any]]:
@@ -172,9 +175,12 @@ class Trainer:
         if learning_projection:
             self.model.projection.freeze()
         metrics = self.evaluate()
-        alpha_in_force = self.alpha_effective if self.targets is not None else 0.0
+        gate = self.adaptive.epoch_gate()
+        alpha_in_force = self.alpha * gate if self.targets is not None else 0.0
         metrics.update(self.lockstep.epoch_metrics(self, metrics, started, learning_projection))
-        metrics.update(epoch=self.epoch, alpha_effective=alpha_in_force,
+        if self.targets is not None:
+            self.adaptive.after_epoch(metrics["ce"], metrics.get("baseline_ce"))
+        metrics.update(epoch=self.epoch, alpha_effective=alpha_in_force, adaptive_gate=gate,
                        train_loss=float(loss_sum) / batches,
                        seconds=round(time.perf_counter() - started, 3), alpha=self.alpha,
                        lam=self.lam, lr=self.lr,
@@ -188,6 +194,8 @@ class Trainer:
     def _train_step(self, x: torch.Tensor, y: torch.Tensor, learning_projection: bool,
                     alpha: float | None = None) -> torch.Tensor:
         """One optimizer step; `alpha` overrides the α in force (lockstep twins)."""
+        if alpha is None and self.targets is not None and self.adaptive.per_step:
+            return self._agreeing_step(x, y, learning_projection)
         centers, spreads = (self.targets.centers, self.targets.spreads) if self.targets else (
             None, None)
         # Without targets there is no human term; CE keeps its full weight (see README).
@@ -206,6 +214,48 @@ class Trainer:
         self.scaler.scale(loss).backward()
         self.scaler.step(self.optimizer)
         self.scaler.update()
+        return loss.detach()
+
+    def _agreeing_step(self, x: torch.Tensor, y: torch.Tensor,
+                       learning_projection: bool) -> torch.Tensor:
+        """grad_agree's step: (1 − α)·∇CE + α·w·∇L_human + ∇(λ|1 − scale|), w = 1 when the
+        two gradients agree (cosine > 0 over the parameters both reach), else 0."""
+        assert self.targets is not None
+        alpha = self.alpha
+        with torch.autocast(self.device.type, dtype=torch.float16, enabled=self.use_amp):
+            logits, latent, points = self.model(x)
+            ce, human, scale_term = loss_terms(logits, y, points, self.model.projection.scale,
+                                               self.targets.centers, self.targets.spreads,
+                                               self.loss_options)
+            rest = self.lam * scale_term
+            if learning_projection:
+                rest = rest + self._projection_objective(latent.detach(), y)
+        params = [p for group in self.optimizer.param_groups for p in group["params"]
+                  if p.requires_grad]
+        grad_ce = torch.autograd.grad(self.scaler.scale(ce), params, retain_graph=True,
+                                      allow_unused=True)
+        grad_human = (torch.autograd.grad(self.scaler.scale(human), params, retain_graph=True,
+                                          allow_unused=True)
+                      if human.requires_grad else [None] * len(params))
+        cosine = gradient_agreement(grad_ce, grad_human)
+        weight = 1.0 if cosine is not None and cosine > 0.0 else 0.0
+        loss = (1.0 - alpha) * ce + alpha * weight * human + rest
+        if not torch.isfinite(loss):
+            raise NonFiniteLoss(f"loss became {float(loss.detach())} at epoch {self.epoch + 1}, "
+                                f"step {self.step + 1}")
+        self.optimizer.zero_grad(set_to_none=True)
+        if rest.requires_grad:
+            self.scaler.scale(rest).backward()
+        for p, g_ce, g_human in zip(params, grad_ce, grad_human, strict=True):
+            parts = [(1.0 - alpha) * g for g in (g_ce,) if g is not None]
+            parts += [alpha * weight * g for g in (g_human,) if g is not None and weight > 0]
+            if parts:
+                step = torch.stack(parts).sum(0) if len(parts) > 1 else parts[0]
+                p.grad = step if p.grad is None else p.grad + step
+        self.scaler.step(self.optimizer)
+        self.scaler.update()
+        if cosine is not None:
+            self.adaptive.record_step(weight)
         return loss.detach()
 
     def _projection_objective(self, latent: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
@@ -316,6 +366,7 @@ class Trainer:
             "lam": self.lam,
             "rng": {"shuffle": self._generator.get_state(), "torch": torch.get_rng_state()},
             "lockstep": self.lockstep.state(),
+            "adaptive": self.adaptive.state(),
         }
 
     def load_state(self, state: dict[str, Any]) -> None:
@@ -336,6 +387,8 @@ class Trainer:
         self.set_targets(None if targets is None else targets["centers"].numpy(),
                          None if targets is None else targets["spreads"].numpy())
         self.lockstep.load_state(self, state.get("lockstep"))
+        # before adaptive.py the shadow gate was saved with the lockstep twins
+        self.adaptive.load_state(state.get("adaptive") or state.get("lockstep"))
 
 
 def _make_optimizer(scene: SceneConfig, params: list[nn.Parameter]) -> torch.optim.Optimizer:

@@ -61,7 +61,7 @@ class ControlPanel(Section):
                                   step=lambda v, d: v * LR_FACTOR ** d, fmt=lambda v: f"{v:.1e}",
                                   value_w=78)
         self.alpha_slider = Slider(scaled_rect(x, 236, w, 40), "alpha", lambda: view.alpha,
-                                   view.set_alpha, 0.0, 1.0)
+                                   view.set_alpha, 0.0, 1.0, in_force=view.alpha_in_force)
         held = self.app.scene_cfg.hill.loss != "paper"  # `balanced` does not learn `scale`
         self.lam_slider = Slider(scaled_rect(x, 282, w, 40),
                                  "lambda (scale held)" if held else "lambda", lambda: view.lam,
@@ -155,7 +155,7 @@ class ControlPanel(Section):
 
     def extra_key(self) -> tuple:
         """More of what the panel shows (subclasses and later features add to it)."""
-        return (self.view.verdict(),)
+        return (self.view.verdict(), self.view.alpha_in_force())
 
     def live_key(self, progress: Progress) -> tuple:
         """What `draw_live` shows, with the batch counter quantised in time: it ticks every

@@ -164,6 +164,14 @@ class PlayView(Scene):
     def alpha(self) -> float:
         return self.settings.alpha
 
+    def alpha_in_force(self) -> float | None:
+        """The α the trainer used in the last epoch under `hill.adaptive` (shown beside the
+        slider); None while adaptive α is off or before a human term has trained."""
+        if self.app.scene_cfg.hill.adaptive == "off" or self.snapshot is None:
+            return None
+        metrics = self.snapshot.metrics
+        return metrics.get("alpha_effective") if metrics.get("human_active") else None
+
     @property
     def lam(self) -> float:
         return self.settings.lam

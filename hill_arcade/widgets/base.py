@@ -146,13 +146,23 @@ class Stepper(Widget):
                                                 self.rect.centery)))
 
 
+IN_FORCE = (205, 120, 30)  # the slider's second marker: the value the trainer actually uses
+
+
 class Slider(Widget):
-    """Horizontal slider for a float in [lo, hi]; drag the knob or click the track."""
+    """Horizontal slider for a float in [lo, hi]; drag the knob or click the track.
+
+    `in_force` (optional) returns a second value to show beside the setting, the one in
+    force when something else (adaptive α) scales it: an orange tick on the track and
+    "in force 0.25" after the label; None hides both.
+    """
 
     def __init__(self, rect: pygame.Rect, label: str, get: Callable[[], float],
-                 set_: Callable[[float], None], lo: float = 0.0, hi: float = 1.0) -> None:
+                 set_: Callable[[float], None], lo: float = 0.0, hi: float = 1.0,
+                 in_force: Callable[[], float | None] | None = None) -> None:
         self.rect = pygame.Rect(rect)
         self.label, self.get, self.set, self.lo, self.hi = label, get, set_, lo, hi
+        self.in_force = in_force or (lambda: None)
         self.dragging = False
 
     @property
@@ -178,9 +188,19 @@ class Slider(Widget):
     def pointer_up(self, pos: tuple[float, float]) -> None:
         self.dragging = False
 
+    def _x_of(self, value: float) -> int:
+        t = (value - self.lo) / max(1e-9, self.hi - self.lo)
+        return int(self.track.x + min(1.0, max(0.0, t)) * self.track.w)
+
     def draw(self, surface: pygame.Surface) -> None:
         text(surface, f"{self.label} = {self.get():.2f}", (self.rect.x, self.rect.y), 20)
         pygame.draw.rect(surface, (180, 180, 175), self.track, border_radius=px(3))
-        t = (self.get() - self.lo) / max(1e-9, self.hi - self.lo)
-        kx = int(self.track.x + t * self.track.w)
+        in_force = self.in_force()
+        if in_force is not None:
+            note = rendered(f"in force {in_force:.2f}", 18, IN_FORCE)
+            surface.blit(note, note.get_rect(topright=(self.rect.right, self.rect.y + px(2))))
+            fx = self._x_of(in_force)
+            pygame.draw.line(surface, IN_FORCE, (fx, self.track.y - px(6)),
+                             (fx, self.track.bottom + px(6)), px(3))
+        kx = self._x_of(self.get())
         pygame.draw.circle(surface, (60, 110, 170), (kx, self.track.centery), px(8))
