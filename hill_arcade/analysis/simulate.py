@@ -463,7 +463,8 @@ def cmd_simulate(args: argparse.Namespace) -> int:
                          threads=args.threads, address=args.address, adaptive=adaptive)
     print(format_table(summary_table(summaries)))
     for s in summaries:
-        print(f"{run_name(s['strategy'], s['seed'], s.get('adaptive', 'off'))}: Δ test {s['delta_test_pp']:+.2f} pp, "
+        name = run_name(s["strategy"], s["seed"], s.get("adaptive", "off"))
+        print(f"{name}: Δ test {s['delta_test_pp']:+.2f} pp, "
               f"Δ val {s['delta_val_pp']:+.2f} pp ({s['seconds']:.0f} s)")
     if args.noise_band:
         from hill_arcade.analysis.noise import write_band

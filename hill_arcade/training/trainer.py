@@ -23,8 +23,8 @@ from hill_arcade.config import SceneConfig
 from hill_arcade.data.base import DatasetSplits, Split
 from hill_arcade.device import configure_threads, pick_device
 from hill_arcade.models import build_model
-from hill_arcade.training.display import balanced_indices
 from hill_arcade.training.adaptive import AdaptiveAlpha, gradient_agreement
+from hill_arcade.training.display import balanced_indices
 from hill_arcade.training.lockstep import Lockstep
 from hill_arcade.training.loss import LOSSES, global_loss, hill_loss, loss_terms
 from hill_arcade.training.metrics import summarise
