@@ -42,8 +42,10 @@ class Recording:
     recorded_val: dict[int, float]  # epoch -> val_acc as recorded
 
 
-def read_recording(folder: Path) -> Recording:
-    """The trainer's part of `folder/events.jsonl`; HillError naming what is missing."""
+def read_recording(folder: Path, scenario: str | None = None) -> Recording:
+    """The trainer's part of `folder/events.jsonl`; HillError naming what is missing. A log
+    holding several runs (a study's scenarios, a scene switch) gives its first run, or the
+    first whose scene file is named `scenario` (its stem) where there is one."""
     from hill_arcade.eventlog import read_events
 
     path = Path(folder) / "events.jsonl"
@@ -54,11 +56,13 @@ def read_recording(folder: Path) -> Recording:
     if not starts:
         raise HillError(f"{path}: no 'loaded' event; the session was recorded before replay "
                         "support (the trainer's starting point is unknown)")
-    if "scene" not in events[starts[0]]:
+    if any("scene" not in events[i] for i in starts):
         raise HillError(f"{path}: the 'loaded' event has no scene; recorded by an older "
                         "version, cannot be replayed exactly")
-    end = starts[1] if len(starts) > 1 else len(events)  # a scene switch starts a new run
-    mine, loaded = events[starts[0]:end], events[starts[0]]
+    first = next((i for i, start in enumerate(starts) if scenario is not None and Path(
+        str(events[start].get("scene_source"))).stem == scenario), 0)
+    end = starts[first + 1] if first + 1 < len(starts) else len(events)
+    mine, loaded = events[starts[first]:end], events[starts[first]]
     started = next((e for e in events if e.get("type") == "simulate_started"), {})
     changes: dict[int, list[dict[str, Any]]] = {}
     for e in mine:

@@ -25,6 +25,7 @@ from typing import Any
 
 import numpy as np
 
+from hill_arcade.analysis import recorded
 from hill_arcade.analysis.strategies import STRATEGIES, check_strategy, play
 from hill_arcade.cli import add_runtime_options
 from hill_arcade.config import InsightConfig, SceneConfig, load_scene, resolve_scene
@@ -43,7 +44,8 @@ ADAPTIVE = ("off", "shadow_gate", "grad_agree")
 def run_label(strategy: str, adaptive: str = "off") -> str:
     """The strategy as `compare` groups it: `separate`, or `separate+shadow_gate` when an
     adaptive α was on (so fixed and adaptive runs of one sweep are separate rows)."""
-    return strategy if adaptive in ("off", None) else f"{strategy}+{adaptive}"
+    name = recorded.label(strategy)
+    return name if adaptive in ("off", None) else f"{name}+{adaptive}"
 
 
 def run_name(strategy: str, seed: int, adaptive: str = "off") -> str:
@@ -107,7 +109,10 @@ class _Run:
         from hill_arcade.eventlog import CsvAppender
         from hill_arcade.session_log import SessionLog
 
-        self.scene, self.strategy, self.seed = scene, strategy, seed
+        self.scene, self.seed = scene, seed
+        self.strategy = recorded.label(strategy)  # as summary.json and compare name it
+        self.recorded = (recorded.RecordedParticipant.load(strategy, Path(scene.source).stem)
+                         if recorded.is_recorded(strategy) else None)
         self.folder, self.checkpoint, self.reseed = folder, checkpoint, reseed
         self.scenario = Path(scene.source).stem
         self.participant = run_name(strategy, seed, scene.hill.adaptive)
@@ -124,7 +129,9 @@ class _Run:
         self._write_session_json(finished=False)
         self.log.write("simulate_started", scene=self.scene.source, strategy=self.strategy,
                        seed=self.seed, checkpoint=str(self.checkpoint),
-                       continuation_seed=self.reseed)
+                       continuation_seed=self.reseed,
+                       recorded_from=None if self.recorded is None else str(
+                           self.recorded.folder))
         self._import_pretrain_rows()
         points = list(self.scene.schedule.interaction_points)
         total = points[-1] + self.scene.schedule.epochs_per_round - points[0]
@@ -140,7 +147,8 @@ class _Run:
                 snapshot = _wait_idle(session, point)
                 end = points[k + 1] if k + 1 < len(points) else (
                     point + self.scene.schedule.epochs_per_round)
-                targets = self._edit(snapshot, k)
+                targets = (self._edit(snapshot, k) if self.recorded is None
+                           else self._recorded_targets(session, snapshot, k))
                 session.run_round(targets, end - snapshot.epoch, from_epoch=snapshot.epoch,
                                   point_index=k, scripted=self.strategy)
                 _wait_round_end(session, end)
@@ -200,6 +208,19 @@ class _Run:
             fields["before"] = edit.before.mean(axis=0)
             fields["after"] = edit.after.mean(axis=0)
             self.log.write("edit", **fields)
+        return targets
+
+    def _recorded_targets(self, session: Any, snapshot: Any, point_index: int) -> Any:
+        """The recorded participant's round, carried onto this run's layout (recorded.py)."""
+        from hill_arcade.edits import class_stats
+
+        assert self.recorded is not None
+        num_classes = len(snapshot.class_names) or int(snapshot.labels.max()) + 1
+        centers, spreads = class_stats(snapshot.points, snapshot.labels, num_classes)
+        targets, info = self.recorded.targets_for(point_index, centers, spreads)
+        session.set(alpha=info["alpha"], lam=info["lam"])
+        self.log.write("recorded_targets", **info, targets=None if targets is None else {
+            "centers": targets.centers, "spreads": targets.spreads})
         return targets
 
     def _on_event(self, event: dict[str, Any], bar: Any) -> None:

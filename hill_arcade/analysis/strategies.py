@@ -133,9 +133,16 @@ STRATEGIES: dict[str, Strategy] = {
 
 
 def check_strategy(name: str) -> str:
-    """`name` if it is a known strategy, else a one-line HillError listing them."""
+    """`name` if it is a known strategy or ``recorded:SESSION_DIR`` (a folder that holds a
+    session's events.jsonl), else a one-line HillError listing them."""
+    from hill_arcade.analysis.recorded import RecordedParticipant, is_recorded
+
+    if is_recorded(name):
+        RecordedParticipant.load(name)
+        return name
     if name not in STRATEGIES:
-        raise HillError(f"--strategy: expected one of {', '.join(STRATEGIES)}, got {name!r}")
+        raise HillError(f"--strategy: expected one of {', '.join(STRATEGIES)} or "
+                        f"recorded:SESSION_DIR, got {name!r}")
     return name
 
 

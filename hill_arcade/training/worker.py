@@ -9,7 +9,10 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from hill_arcade.config import SceneConfig
+from hill_arcade.edits import class_stats
 from hill_arcade.session import PRETRAINED
 from hill_arcade.shared import (
     Command,
@@ -206,7 +209,8 @@ class TrainerWorker:
         self._emit({"type": "round_begin", "step": trainer.step, "epoch": trainer.epoch,
                     "epochs": epochs, "alpha": trainer.alpha, "lam": trainer.lam,
                     "lr": trainer.lr, "targets": None if targets is None else {
-                        "centers": targets.centers, "spreads": targets.spreads}})
+                        "centers": targets.centers, "spreads": targets.spreads},
+                    "layout": _layout(trainer)})
         self._last_good = copy.deepcopy(trainer.state())
         self.buffer.set_progress(state=TrainerState.TRAINING, round_epochs_left=epochs,
                                  error=None, message=f"training {epochs} epoch(s)")
@@ -313,3 +317,11 @@ def _default_trainer(scene: SceneConfig) -> Trainer:
     from hill_arcade.data import load_dataset
 
     return Trainer(scene, load_dataset(scene.dataset, scene.runtime.seed))
+
+
+def _layout(trainer: Trainer) -> dict[str, np.ndarray]:
+    """The display sample's class centers and spreads as the round starts (what the person
+    edited): a recorded participant's edits are carried to other runs relative to it."""
+    shown = trainer.display()
+    centers, spreads = class_stats(shown.points, shown.labels, trainer.data.num_classes)
+    return {"centers": centers, "spreads": spreads}
