@@ -103,7 +103,12 @@ def test_bad_input_is_one_line(tmp_path):
     assert done.returncode == 2
     assert done.stderr.strip().splitlines() == [
         "hill-arcade: error: --strategy: expected one of null, separate, compact, outliers, "
-        "confusion, merge, random, alpha_only, got 'teleport'"]
+        "confusion, merge, random, alpha_only or recorded:SESSION_DIR, got 'teleport'"]
+    bad_mode = cli("simulate", scene_file(tmp_path), "--strategy", "null", "--adaptive",
+                   "sometimes", "--out", tmp_path / "o", cache=tmp_path / "cache", timeout=60)
+    assert bad_mode.returncode == 2 and bad_mode.stderr.strip().splitlines() == [
+        "hill-arcade: error: --adaptive: expected one of off, shadow_gate, grad_agree, "
+        "got 'sometimes'"]
     missing = cli("simulate", tmp_path / "nope.yaml", "--strategy", "null", "--out",
                   tmp_path / "o", cache=tmp_path / "cache", timeout=60)
     assert missing.returncode == 2 and "nope.yaml: scene file not found" in missing.stderr

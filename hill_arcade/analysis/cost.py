@@ -1,9 +1,10 @@
-"""What the lockstep twins cost: wall time of one interaction round with and without them.
+"""What the lockstep twins (and grad_agree) cost: wall time of one interaction round.
 
 ``python -m hill_arcade.analysis.cost SCENE [--random N] [--rounds R]`` trains one warm-up
 epoch, sets targets (the current layout), then times rounds (``schedule.epochs_per_round``
 epochs, training + validation, as the app runs them) solo, with the baseline, and with the
-baseline + α-only control, each from the same starting state. ``--random N`` replaces the
+baseline + α-only control, and solo with ``hill.adaptive: grad_agree`` (its second backward
+pass), each from the same starting state. ``--random N`` replaces the
 dataset with N random training inputs of the scene's shape (CIFAR-10 without the download).
 """
 
@@ -48,10 +49,14 @@ def time_rounds(scene: SceneConfig, data: DatasetSplits, rounds: int = 2) -> dic
     out: dict[str, Any] = {"scene": scene.name, "train": len(data.train), "val": len(data.val),
                            "epochs_per_round": scene.schedule.epochs_per_round,
                            "threads": warm.threads}
-    variants = {"solo": InsightConfig("off"), "baseline": InsightConfig("on"),
-                "baseline+alpha_only": InsightConfig("on", ["alpha_only"])}
-    for name, insight in variants.items():
-        trainer = Trainer(dataclasses.replace(scene, insight=insight), data, device="cpu")
+    agree = dataclasses.replace(scene.hill, adaptive="grad_agree")
+    variants = {"solo": (InsightConfig("off"), scene.hill),
+                "baseline": (InsightConfig("on"), scene.hill),
+                "baseline+alpha_only": (InsightConfig("on", ["alpha_only"]), scene.hill),
+                "grad_agree": (InsightConfig("off"), agree)}
+    for name, (insight, hill) in variants.items():
+        trainer = Trainer(dataclasses.replace(scene, insight=insight, hill=hill), data,
+                          device="cpu")
         trainer.load_state(start)
         trainer.set_targets(*targets)
         times = []
@@ -60,7 +65,7 @@ def time_rounds(scene: SceneConfig, data: DatasetSplits, rounds: int = 2) -> dic
             trainer.run_epochs(scene.schedule.epochs_per_round)
             times.append(time.perf_counter() - t0)
         out[f"{name}_s"] = min(times)
-    for name in ("baseline", "baseline+alpha_only"):
+    for name in ("baseline", "baseline+alpha_only", "grad_agree"):
         out[f"{name}_x"] = out[f"{name}_s"] / out["solo_s"]
     return out
 

@@ -3,7 +3,10 @@ same-seed lockstep baseline, for one scene and its pretrained checkpoint.
 
 Computed once from scripted `null` / `random` runs over continuation seeds (``hill-arcade
 simulate SCENE --checkpoint PT --strategy null,random --seeds N --noise-band``) and stored
-beside the checkpoint as ``<checkpoint stem>.noise_band.json``. ``band_pp`` is 1.96 × the root
+beside the checkpoint as ``<checkpoint stem>.noise_band.json``. The bundled scenes' pretrained
+starts come with bands measured that way (``assets/noise_bands/<cache folder>.<stem>.json``;
+the cache folder's name holds the hash of everything the checkpoint depends on, so a band is
+found only for the start it was measured on). ``band_pp`` is 1.96 × the root
 mean square of the runs' final Δ val (percentage points): a Δ inside ±band_pp is what seed
 noise alone produces about 95 % of the time, so the UI greys it out ("within seed noise").
 """
@@ -77,9 +80,20 @@ def write_band(checkpoint: str | Path, summaries: Sequence[dict[str, Any]],
     return path
 
 
+def shipped_band_path(checkpoint: str | Path) -> Path:
+    """Where a band measured for a bundled scene's cached start ships (see module doc)."""
+    from hill_arcade import ASSETS_DIR
+
+    checkpoint = Path(checkpoint)
+    return ASSETS_DIR / "noise_bands" / f"{checkpoint.parent.name}.{checkpoint.stem}.json"
+
+
 def load_band(checkpoint: str | Path) -> NoiseBand | None:
-    """The band stored beside `checkpoint`, None if there is none; HillError if unreadable."""
+    """The band stored beside `checkpoint`, else the one shipped for it, else None;
+    HillError if unreadable."""
     path = band_path(checkpoint)
+    if not path.is_file():
+        path = shipped_band_path(checkpoint)
     if not path.is_file():
         return None
     try:
