@@ -132,6 +132,37 @@ def test_compare_forest_plot_pixels(tmp_path):
     assert present(STRATEGY) and present(CONTROL)
 
 
+def test_fixed_and_adaptive_runs_are_separate_rows_and_colours(tmp_path):
+    """`simulate --adaptive off,shadow_gate`: the same strategy twice, each with its own
+    α-only twin row; the figure widens to two columns and colours the adaptive row."""
+    import numpy as np
+    from matplotlib.image import imread
+
+    from hill_arcade.analysis.figures import ADAPTIVE, STRATEGY, forest_plot
+
+    for seed in range(3):
+        for mode, d in (("off", -5.0 + seed), ("shadow_gate", -0.5 + seed / 4)):
+            folder = write_run(tmp_path / mode, "separate", seed, d, d)
+            data = json.loads((folder / "summary.json").read_text())
+            data.update(adaptive=mode, delta_test_alpha_only_pp=-0.7)
+            (folder / "summary.json").write_text(json.dumps(data))
+    rows = group_rows(collect([tmp_path]))
+    assert [(r.strategy, r.kind, r.n) for r in rows] == [
+        ("separate", "strategy", 3), ("separate+shadow_gate", "strategy", 3),
+        ("alpha_only (twin)", "control", 3), ("alpha_only (twin)+shadow_gate", "control", 3)]
+    assert rows[0].test.mean == pytest.approx(-4.0)
+    assert rows[1].test.mean == pytest.approx(-0.25)
+    png, _ = forest_plot(rows, tmp_path / "fig")
+    img = (imread(png)[..., :3] * 255).round().astype(int)
+    assert img.shape[1] == round(7.0 * 300)  # long labels: both columns of a paper
+
+    def present(colour):
+        return bool(np.any(np.all(np.abs(img - np.array(colour)) <= 2, axis=-1)))
+
+    assert present(STRATEGY) and present(ADAPTIVE["shadow_gate"])
+    assert not present(ADAPTIVE["grad_agree"])
+
+
 def test_compare_errors_are_one_line(tmp_path):
     result = run_cli("compare", tmp_path / "missing")
     assert result.returncode == 2

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 COLUMN_WIDTH_IN = 3.5  # one column of a two-column paper
+PAGE_WIDTH_IN = 7.0  # both columns (figure*), for long row labels
 DPI = 300
 
 # Colours (RGB 0-255) shared by the figures; the study figure follows the paper's Figure 5.
@@ -25,6 +26,9 @@ WORST = (255, 127, 14)
 INTERACTION = (214, 39, 40)
 CONTROL = (110, 110, 110)
 STRATEGY = (31, 119, 180)
+# rows of runs with an adaptive α (`compare` names them `<strategy>+<mode>`)
+ADAPTIVE = {"shadow_gate": (255, 127, 14), "grad_agree": (44, 160, 44)}
+LONG_LABEL = 24  # characters: longer row labels get the two-column width
 
 STYLE: dict[str, Any] = {
     "font.size": 7,
@@ -85,12 +89,16 @@ def forest_plot(rows: Sequence[Any], stem: str | Path) -> list[Path]:
 
     `rows` are :class:`hill_arcade.analysis.compare.GroupRow`; one line per row, top to bottom
     in the order given; the scene is named before the strategy when there is more than one.
+    Rows run with an adaptive α are coloured by mode (`ADAPTIVE`); long labels widen the
+    figure to both columns of a paper.
     """
     scenes = list(dict.fromkeys(r.scene for r in rows))
     labels = [(f"{r.scene}: " if len(scenes) > 1 else "") + f"{r.strategy} (n={r.n})"
               for r in rows]
+    modes = [r.strategy.partition("+")[2] for r in rows]
+    wide = max((len(label) for label in labels), default=0) > LONG_LABEL
     with styled():
-        fig = new_figure(COLUMN_WIDTH_IN, 0.9 + 0.2 * len(rows))
+        fig = new_figure(PAGE_WIDTH_IN if wide else COLUMN_WIDTH_IN, 0.9 + 0.2 * len(rows))
         axes = fig.subplots(1, 2, sharey=True)
         ys = list(range(len(rows)))[::-1]
         for ax, metric, title in zip(axes, ("test", "val"), ("Δ test accuracy (pp)",
@@ -100,7 +108,8 @@ def forest_plot(rows: Sequence[Any], stem: str | Path) -> list[Path]:
                 s = getattr(row, metric)
                 if s.mean is None:
                     continue
-                color = rgb(CONTROL if row.kind == "control" else STRATEGY)
+                color = rgb(CONTROL if row.kind == "control"
+                            else ADAPTIVE.get(modes[ys.index(y)], STRATEGY))
                 marker = "s" if row.kind == "control" else "o"
                 if s.ci_low is not None and s.ci_high is not None:
                     ax.plot([s.ci_low, s.ci_high], [y, y], color=color, lw=1.1, zorder=2,
@@ -115,4 +124,12 @@ def forest_plot(rows: Sequence[Any], stem: str | Path) -> list[Path]:
         axes[0].set_ylim(-0.7, len(rows) - 0.3)
         fig.supxlabel("vs the same-seed baseline: mean and 95% CI (t); squares: controls",
                       fontsize=6, color=rgb(CONTROL))
+        shown = [m for m in ADAPTIVE if m in modes]
+        if shown:
+            from matplotlib.lines import Line2D
+
+            handles = [Line2D([], [], marker="o", ms=3.2, lw=0, color=rgb(c))
+                       for c in [STRATEGY] + [ADAPTIVE[m] for m in shown]]
+            fig.legend(handles, ["fixed α"] + [f"adaptive α: {m}" for m in shown],
+                       loc="outside upper center", ncols=len(handles), frameon=False)
         return save(fig, stem)
