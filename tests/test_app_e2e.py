@@ -5,7 +5,9 @@ import time
 import numpy as np
 import pygame
 
+from hill_arcade.analysis.noise import judge
 from hill_arcade.render.palette import class_colour
+from hill_arcade.views.legend import GAIN, LOSS, MUTED
 from hill_arcade.session_log import read_events
 from hill_arcade.shared import Command, CommandKind, TrainerState
 from hill_arcade.training.loss import targets_from_points
@@ -119,6 +121,10 @@ def test_after_an_edited_round_the_chart_has_a_baseline_line_and_the_panel_a_del
 
     app, pilot = make_app(worker_factory=default_worker_factory, scene=digits_scene)
     play = pilot.play
+    # as the worker reports a stored band: uninformed edits cost 2 pp here, ± 1.5
+    band = {"type": "noise_band", "band_pp": 3.0, "reference_pp": -2.0, "spread_pp": 1.5,
+            "n": 20}
+    app.buffer.push_event(band)
     x, y = pilot.cross_screen(2)
     pilot.drag((x, y), (x + 70, y + 20))
     app.session.set(epochs_per_round=3)
@@ -129,8 +135,11 @@ def test_after_an_edited_round_the_chart_has_a_baseline_line_and_the_panel_a_del
     pilot.step(2)
     metrics = play.snapshot.metrics
     assert "baseline_val_acc" in metrics and "delta_val_pp" in metrics
-    first, _, _ = play.verdict()
+    first, second, colour = play.verdict()
     assert first == f"vs baseline: {metrics['delta_val_pp']:+.1f} pp val"
+    verdict = judge(metrics["delta_val_pp"], band)
+    assert second == verdict.text and "uninformed edits (-2.0 +- 1.5 pp)" in second
+    assert colour == {"like": MUTED, "better": GAIN, "worse": LOSS}[verdict.kind]
     chart = play.panel.rect.copy()
     chart.update(0, 488, play.panel.rect.w, 120)  # design px at UI scale 1
     pixels = {pilot.pixel(px_, py_) for px_ in range(chart.x + 14, chart.right - 14)

@@ -128,16 +128,21 @@ def test_noise_band_from_null_runs_beside_the_checkpoint(tmp_path):
     band = noise.load_band(checkpoint)
     assert band is not None and band.n == 4 and band.strategies == ["null", "random"]
     assert band.band_pp == pytest.approx(1.96 * np.sqrt(np.mean(np.square(band.delta_val_pp))))
+    assert band.reference_pp == pytest.approx(np.mean(band.delta_val_pp))
+    assert band.spread_pp == pytest.approx(1.96 * np.std(band.delta_val_pp, ddof=1))
     assert noise.band_pp(checkpoint) == band.band_pp
     assert f"noise band: {noise.band_path(checkpoint)}" in done.stdout
 
 
-def test_noise_band_words():
-    assert noise.within_band(0.4, 0.5) and not noise.within_band(-0.6, 0.5)
-    assert not noise.within_band(0.0, None)
-    assert noise.describe(0.4, 0.5) == "+0.4 pp vs baseline (within seed noise, ±0.5 pp)"
-    assert noise.describe(-2.0, 0.5) == "-2.0 pp vs baseline (beyond seed noise, ±0.5 pp)"
-    assert noise.describe(1.0, None) == "+1.0 pp vs baseline"
+def test_a_delta_is_judged_against_uninformed_edits_not_against_zero():
+    band = {"band_pp": 3.0, "reference_pp": -2.0, "spread_pp": 1.0}
+    assert noise.judge(-1.5, band) == noise.Verdict(
+        "like", "like uninformed edits (-2.0 +- 1.0 pp)")
+    assert noise.judge(-0.5, band).kind == "better"  # below the baseline, above uninformed
+    assert noise.judge(-0.5, band).text == "better than uninformed edits (-2.0 +- 1.0 pp)"
+    assert noise.judge(-3.5, band).kind == "worse"
+    older = {"band_pp": 0.5}  # a band file from before reference_pp: 0 ± band_pp
+    assert noise.judge(0.4, older).kind == "like" and noise.judge(-0.6, older).kind == "worse"
 
 
 def test_summary_table_has_student_t_intervals():
@@ -188,3 +193,21 @@ def test_the_same_sweep_on_a_local_ray_instance_gives_the_same_folders(tmp_path,
     assert {"summary.json", "metrics.csv", "events.jsonl", "session.json"} <= set(files)
     assert remote[0]["delta_val_pp"] == pytest.approx(local[0]["delta_val_pp"], abs=1e-9)
     assert remote[0]["test_acc"] == pytest.approx(local[0]["test_acc"], abs=1e-9)
+
+
+@pytest.mark.parametrize("scene_name", ["digits", "mnist1d_100"])
+def test_the_bundled_scenes_default_start_ships_with_its_noise_band(scene_name, tmp_path):
+    """The app's default start (the cached pretrained checkpoint) finds its band without a
+    simulate run. The cache folder's hash covers the scene and the models' code: when either
+    changes, measure again (README, "Did it help?") and replace the file."""
+    from hill_arcade.analysis.pretrain import pretrained_folder
+    from hill_arcade.config import load_scene, resolve_scene
+
+    scene = load_scene(resolve_scene(scene_name))
+    epochs = scene.schedule.pretrain_epochs
+    checkpoint = tmp_path / pretrained_folder(scene, epochs).name / f"epoch_{epochs:03d}.pt"
+    shipped = noise.shipped_band_path(checkpoint)
+    assert shipped.is_file(), f"no band for this start; measure it: {shipped.name}"
+    band = noise.load_band(checkpoint)  # nothing beside the checkpoint: the shipped one
+    assert band is not None and band.n >= 10 and band.reference_pp is not None
+    assert band.strategies == ["null", "random"]

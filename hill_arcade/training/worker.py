@@ -13,6 +13,7 @@ import numpy as np
 
 from hill_arcade.config import SceneConfig
 from hill_arcade.edits import class_stats
+from hill_arcade.heap import release_free_heap
 from hill_arcade.session import PRETRAINED
 from hill_arcade.shared import (
     Command,
@@ -149,6 +150,7 @@ class TrainerWorker:
             return
         if band is not None:
             self._emit({"type": "noise_band", "band_pp": band.band_pp, "n": band.n,
+                        "reference_pp": band.reference_pp, "spread_pp": band.spread_pp,
                         "band_test_pp": band.band_test_pp, "checkpoint": str(checkpoint)})
 
     def _pretrained(self, path: Path | None) -> Path | None:
@@ -192,6 +194,7 @@ class TrainerWorker:
             except Exception as exc:
                 self._fail(exc)
                 return
+            release_free_heap()  # a kiosk reloads for days: see hill_arcade/heap.py
             self.publish()
             self.buffer.set_progress(state=TrainerState.IDLE, epoch=trainer.epoch, error=None)
         elif command.kind is CommandKind.REFRESH:

@@ -15,7 +15,7 @@ import numpy as np
 import pygame
 
 from hill_arcade.analysis.export import save_projection_npz
-from hill_arcade.analysis.noise import within_band
+from hill_arcade.analysis.noise import judge
 from hill_arcade.edits import Edit, EditState, class_means
 from hill_arcade.input import InputEvent, Key, PointerDown, PointerMove, PointerUp, Wheel
 from hill_arcade.ledger import Ledger, ledger_line
@@ -531,22 +531,21 @@ class PlayView(Scene):
         self.ledger.append(line)
 
     def verdict(self) -> tuple[str, str, tuple[int, int, int]] | None:
-        """Did the edits help? Validation accuracy against the lockstep baseline, in words,
-        greyed out inside the noise band: (line, explanation, colour); None before a
-        baseline exists."""
+        """Did the edits help? Validation accuracy against the lockstep baseline, then against
+        what uninformed edits do from this start (the noise band), greyed out when alike:
+        (line, explanation, colour); None before a baseline exists."""
         metrics = self.snapshot.metrics if self.snapshot is not None else {}
         delta = metrics.get("delta_val_pp")
         if delta is None:
             if self.app.scene_cfg.insight.baseline == "off" or not self.targets:
                 return None
             return ("vs baseline: -", "a baseline runs once targets train", MUTED)
-        band = (self.app.session.last_events.get("noise_band") or {}).get("band_pp")
+        band = self.app.session.last_events.get("noise_band")
         first = f"vs baseline: {delta:+.1f} pp val"
-        if band is None:
+        if band is None or band.get("band_pp") is None:
             return first, "noise band not measured yet", GAIN if delta > 0 else LOSS
-        if within_band(delta, band):
-            return first, f"within seed noise (+-{band:.1f} pp)", MUTED
-        return first, f"beyond seed noise (+-{band:.1f} pp)", GAIN if delta > 0 else LOSS
+        verdict = judge(delta, band)
+        return first, verdict.text, {"like": MUTED, "better": GAIN, "worse": LOSS}[verdict.kind]
 
     def _export_projection(self) -> None:
         """``projections/epoch_NNN.npz`` in the log folder: the display sample's points,
