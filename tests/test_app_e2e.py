@@ -7,10 +7,10 @@ import pygame
 
 from hill_arcade.analysis.noise import judge
 from hill_arcade.render.palette import class_colour
-from hill_arcade.views.legend import GAIN, LOSS, MUTED
 from hill_arcade.session_log import read_events
 from hill_arcade.shared import Command, CommandKind, TrainerState
 from hill_arcade.training.loss import targets_from_points
+from hill_arcade.views.legend import GAIN, LOSS, MUTED
 
 
 def test_drag_cross_then_train_gives_human_loss(make_app, digits_scene):
