@@ -195,7 +195,7 @@ def test_the_same_sweep_on_a_local_ray_instance_gives_the_same_folders(tmp_path,
     assert remote[0]["test_acc"] == pytest.approx(local[0]["test_acc"], abs=1e-9)
 
 
-@pytest.mark.parametrize("scene_name", ["digits", "mnist1d_100"])
+@pytest.mark.parametrize("scene_name", ["digits", "mnist1d", "mnist1d_100"])
 def test_the_bundled_scenes_default_start_ships_with_its_noise_band(scene_name, tmp_path):
     """The app's default start (the cached pretrained checkpoint) finds its band without a
     simulate run. The cache folder's hash covers the scene and the models' code: when either
