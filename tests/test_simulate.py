@@ -97,6 +97,24 @@ def test_alpha_only_strategy_equals_the_alpha_only_twin(tmp_path):
     assert all(r["val_acc"] == r["alpha_only_val_acc"] for r in hill)
 
 
+def test_adaptive_modes_run_side_by_side_from_one_start(tmp_path):
+    """`--adaptive off,grad_agree`: one run per mode, the same pretrained start, the α in
+    force logged per epoch (fixed: the person's α; grad_agree: at most that)."""
+    out = tmp_path / "out"
+    done = cli("simulate", scene_file(tmp_path), "--strategy", "separate", "--adaptive",
+               "off,grad_agree", "--threads", "1", "--out", out, cache=tmp_path / "cache")
+    assert done.returncode == 0, done.stderr
+    fixed = json.loads((out / "separate-s0" / "summary.json").read_text())
+    gated = json.loads((out / "separate+grad_agree-s0" / "summary.json").read_text())
+    assert (fixed["adaptive"], gated["adaptive"]) == ("off", "grad_agree")
+    assert fixed["checkpoint"] == gated["checkpoint"]
+    for run, check in (("separate-s0", lambda a: a == 0.5),
+                       ("separate+grad_agree-s0", lambda a: 0.0 <= a <= 0.5)):
+        hill = [r for r in read_csv(out / run / "metrics.csv") if r["phase"] == "hill"]
+        assert hill and all(check(float(r["alpha_effective"])) for r in hill)
+    assert "separate+grad_agree" in done.stdout  # the table's row
+
+
 def test_bad_input_is_one_line(tmp_path):
     done = cli("simulate", scene_file(tmp_path), "--strategy", "teleport", "--out",
                tmp_path / "o", cache=tmp_path / "cache", timeout=60)
