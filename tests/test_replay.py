@@ -155,3 +155,23 @@ def test_a_recorded_strategy_needs_a_session_folder(tmp_path):
         check_strategy(f"recorded:{tmp_path / 'nope'}")
     with pytest.raises(HillError, match="events.jsonl: not found"):
         check_strategy(f"recorded:{tmp_path}")
+
+
+def test_a_study_log_with_two_scenarios_gives_the_simulated_scenes_run(tmp_path):
+    """recorded:STUDY_SESSION on mnist1d takes the rounds recorded in the mnist1d scenario."""
+    from hill_arcade.analysis.recorded import RecordedParticipant
+
+    layout = {"centers": [[0.0, 0.0], [1.0, 0.0]], "spreads": [0.5, 0.5]}
+
+    def run(source, alpha):
+        return [{"type": "loaded", "scene": {}, "scene_source": source, "checkpoint": None},
+                {"type": "round_begin", "step": 0, "epoch": 25, "epochs": 5, "alpha": alpha,
+                 "lam": 0.1, "lr": 0.001, "targets": None, "layout": layout}]
+
+    events = run("scenes/digits.yaml", 0.3) + run("scenes/mnist1d.yaml", 0.7)
+    (tmp_path / "events.jsonl").write_text("".join(
+        json.dumps({"seq": i + 1, "t": float(i), **e}) + "\n" for i, e in enumerate(events)))
+    strategy = f"recorded:{tmp_path}"
+    assert RecordedParticipant.load(strategy, "mnist1d").rounds[0].alpha == 0.7
+    assert RecordedParticipant.load(strategy, "digits").rounds[0].alpha == 0.3
+    assert RecordedParticipant.load(strategy, "cifar10").rounds[0].alpha == 0.3  # the first
