@@ -148,6 +148,8 @@ def test_noise_band_from_null_runs_beside_the_checkpoint(tmp_path):
     assert band.band_pp == pytest.approx(1.96 * np.sqrt(np.mean(np.square(band.delta_val_pp))))
     assert band.reference_pp == pytest.approx(np.mean(band.delta_val_pp))
     assert band.spread_pp == pytest.approx(1.96 * np.std(band.delta_val_pp, ddof=1))
+    assert sorted(band.by_epoch) == ["3", "4"]  # every epoch after the start (epoch 2)
+    assert band.by_epoch["4"] == pytest.approx([band.reference_pp, band.spread_pp])
     assert noise.band_pp(checkpoint) == band.band_pp
     assert f"noise band: {noise.band_path(checkpoint)}" in done.stdout
 
@@ -159,6 +161,10 @@ def test_a_delta_is_judged_against_uninformed_edits_not_against_zero():
     assert noise.judge(-0.5, band).kind == "better"  # below the baseline, above uninformed
     assert noise.judge(-0.5, band).text == "better than uninformed edits (-2.0 +- 1.0 pp)"
     assert noise.judge(-3.5, band).kind == "worse"
+    band["by_epoch"] = {"26": [-0.2, 0.5], "30": [-2.0, 1.0]}  # after one round: narrower
+    assert noise.judge(-1.5, band, epoch=26).kind == "worse"
+    assert noise.judge(-1.5, band, epoch=30).kind == "like"
+    assert noise.judge(-1.5, band, epoch=44).kind == "like"  # past the protocol: the last
     older = {"band_pp": 0.5}  # a band file from before reference_pp: 0 ± band_pp
     assert noise.judge(0.4, older).kind == "like" and noise.judge(-0.6, older).kind == "worse"
 

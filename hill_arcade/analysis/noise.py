@@ -15,8 +15,11 @@ Two numbers describe those runs' final Δ val (percentage points):
   is judged against this, not against 0;
 * ``spread_pp``, 1.96 × their SD: the seed-to-seed scatter around that mean.
 
-The panel says a Δ is *like*, *better than* or *worse than* uninformed edits by whether it lies
-inside ``reference ± spread``. ``band_pp`` (1.96 × RMS around 0) is kept for older files and
+Both are also stored per epoch (``by_epoch``: epoch → [reference, spread]) because the runs
+drift apart round by round: after one round uninformed edits have moved accuracy less than
+after four. The panel says a Δ is *like*, *better than* or *worse than* uninformed edits by
+whether it lies inside ``reference ± spread`` of the same epoch (the last measured epoch
+beyond the protocol's end; the final values for files without ``by_epoch``). ``band_pp`` (1.96 × RMS around 0) is kept for older files and
 for readers that want one conservative number.
 """
 
@@ -53,6 +56,7 @@ class NoiseBand:
     created: float = 0.0
     reference_pp: float | None = None  # mean Δ val of the uninformed runs (None: older file)
     spread_pp: float | None = None  # 1.96 × their SD
+    by_epoch: dict[str, list[float]] | None = None  # epoch → [reference_pp, spread_pp]
 
 
 def band_path(checkpoint: str | Path) -> Path:
@@ -74,14 +78,25 @@ def compute_band(summaries: Sequence[dict[str, Any]], scene: str = "",
         raise HillError("noise band: needs at least one finished null or random run")
     dval = [float(s["delta_val_pp"]) for s in runs]
     dtest = [float(s["delta_test_pp"]) for s in runs if s.get("delta_test_pp") is not None]
-    reference = statistics.fmean(dval)
-    spread = Z95 * statistics.stdev(dval) if len(dval) > 1 else Z95 * abs(reference)
+    reference, spread = _centre_and_spread(dval)
+    curves: dict[int, list[float]] = {}
+    for s in runs:
+        for epoch, delta in (s.get("delta_val_by_epoch") or {}).items():
+            curves.setdefault(int(epoch), []).append(float(delta))
+    by_epoch = {str(e): list(_centre_and_spread(v)) for e, v in sorted(curves.items())
+                if len(v) == len(runs)} or None
     return NoiseBand(
-        reference_pp=reference, spread_pp=spread,
+        reference_pp=reference, spread_pp=spread, by_epoch=by_epoch,
         band_pp=Z95 * _rms(dval), band_test_pp=Z95 * _rms(dtest) if dtest else None,
         n=len(runs), strategies=sorted({s["strategy"] for s in runs}), delta_val_pp=dval,
         delta_test_pp=dtest, max_abs_val_pp=max(abs(v) for v in dval), scene=str(scene),
         checkpoint=str(checkpoint), created=time.time())
+
+
+def _centre_and_spread(values: Sequence[float]) -> tuple[float, float]:
+    """(mean, 1.96 × SD); with one value the spread is 1.96 × |value|."""
+    mean = statistics.fmean(values)
+    return mean, (Z95 * statistics.stdev(values) if len(values) > 1 else Z95 * abs(mean))
 
 
 def write_band(checkpoint: str | Path, summaries: Sequence[dict[str, Any]],
@@ -132,11 +147,18 @@ class Verdict:
     text: str
 
 
-def judge(delta_pp: float, band: NoiseBand | dict[str, Any]) -> Verdict:
-    """Where `delta_pp` lies against uninformed edits (``reference ± spread``); a band from
-    before `reference_pp` existed is read as ``0 ± band_pp``."""
+def judge(delta_pp: float, band: NoiseBand | dict[str, Any],
+          epoch: int | None = None) -> Verdict:
+    """Where `delta_pp` (at `epoch`) lies against uninformed edits (``reference ± spread`` of
+    that epoch, see the module doc); a band from before `reference_pp` existed is read as
+    ``0 ± band_pp``."""
     get = band.get if isinstance(band, dict) else (lambda key: getattr(band, key, None))
     reference, spread = get("reference_pp"), get("spread_pp")
+    by_epoch = get("by_epoch")
+    if by_epoch and epoch is not None:
+        measured = sorted(int(e) for e in by_epoch)
+        at = min((e for e in measured if e >= epoch), default=measured[-1])
+        reference, spread = by_epoch[str(at)]
     if reference is None or spread is None:
         reference, spread = 0.0, float(get("band_pp"))
     reference, spread = float(reference), float(spread)

@@ -272,6 +272,8 @@ class _Run:
             "val_acc": last["val_acc"], "baseline_val_acc": last.get("baseline_val_acc"),
             "alpha_only_val_acc": last.get("alpha_only_val_acc"),
             "delta_val_pp": last.get("delta_val_pp"),
+            "delta_val_by_epoch": {str(e["epoch"]): e["delta_val_pp"] for e in self.epochs
+                                   if e.get("delta_val_pp") is not None},
             "test_acc": test["test_acc"], "baseline_test_acc": test.get("baseline_test_acc"),
             "alpha_only_test_acc": test.get("alpha_only_test_acc"),
             "delta_test_pp": test.get("delta_test_pp"),

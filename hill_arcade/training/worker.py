@@ -151,6 +151,7 @@ class TrainerWorker:
         if band is not None:
             self._emit({"type": "noise_band", "band_pp": band.band_pp, "n": band.n,
                         "reference_pp": band.reference_pp, "spread_pp": band.spread_pp,
+                        "by_epoch": band.by_epoch,
                         "band_test_pp": band.band_test_pp, "checkpoint": str(checkpoint)})
 
     def _pretrained(self, path: Path | None) -> Path | None:

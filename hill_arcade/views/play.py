@@ -544,7 +544,7 @@ class PlayView(Scene):
         first = f"vs baseline: {delta:+.1f} pp val"
         if band is None or band.get("band_pp") is None:
             return first, "noise band not measured yet", GAIN if delta > 0 else LOSS
-        verdict = judge(delta, band)
+        verdict = judge(delta, band, metrics.get("epoch"))
         return first, verdict.text, {"like": MUTED, "better": GAIN, "worse": LOSS}[verdict.kind]
 
     def _export_projection(self) -> None:
