@@ -19,8 +19,9 @@ Both are also stored per epoch (``by_epoch``: epoch → [reference, spread]) bec
 drift apart round by round: after one round uninformed edits have moved accuracy less than
 after four. The panel says a Δ is *like*, *better than* or *worse than* uninformed edits by
 whether it lies inside ``reference ± spread`` of the same epoch (the last measured epoch
-beyond the protocol's end; the final values for files without ``by_epoch``). ``band_pp`` (1.96 × RMS around 0) is kept for older files and
-for readers that want one conservative number.
+beyond the protocol's end; the final values for files without ``by_epoch``). ``band_pp``
+(1.96 × RMS around 0) is kept for older files and for readers that want one conservative
+number.
 """
 
 from __future__ import annotations
