@@ -1,5 +1,6 @@
 """`hill-arcade simulate`: scripted participants through the app's path, study-format output."""
 
+import csv
 import json
 import os
 import subprocess
@@ -113,6 +114,27 @@ def test_adaptive_modes_run_side_by_side_from_one_start(tmp_path):
         hill = [r for r in read_csv(out / run / "metrics.csv") if r["phase"] == "hill"]
         assert hill and all(check(float(r["alpha_effective"])) for r in hill)
     assert "separate+grad_agree" in done.stdout  # the table's row
+
+
+def test_a_sweep_over_two_scenes_writes_one_folder_per_scene_that_compare_reads(tmp_path):
+    first = scene_file(tmp_path)
+    second = tmp_path / "tiny_strong.yaml"
+    second.write_text(SMALL.format(alpha=0.8), encoding="utf-8")
+    out = tmp_path / "out"
+    done = cli("simulate", first, second, "--strategy", "compact", "--out", out,
+               cache=tmp_path / "cache")
+    assert done.returncode == 0, done.stderr
+    for stem, alpha in (("tiny", 0.5), ("tiny_strong", 0.8)):
+        summary = json.loads((out / stem / "compact-s0" / "summary.json").read_text())
+        assert summary["scenario"] == stem and summary["alpha"] == alpha
+    compared = cli("compare", out, "--out", tmp_path / "c", cache=tmp_path / "cache")
+    assert compared.returncode == 0, compared.stderr
+    rows = list(csv.DictReader((tmp_path / "c" / "compare.csv").open()))
+    assert {(r["scene"], r["strategy"]) for r in rows if r["kind"] == "strategy"} == {
+        ("tiny", "compact"), ("tiny_strong", "compact")}
+    band = cli("simulate", first, second, "--strategy", "null", "--noise-band", "--out",
+               tmp_path / "b", cache=tmp_path / "cache", timeout=60)
+    assert band.returncode == 2 and "--noise-band: one scene at a time" in band.stderr
 
 
 def test_bad_input_is_one_line(tmp_path):

@@ -346,14 +346,22 @@ def _atomic_json(path: Path, data: Any) -> None:
 
 # ---- many runs ------------------------------------------------------------------------------
 
-def run_many(scene_path: str | Path, strategies: Sequence[str], seeds: Sequence[int],
-             out_dir: str | Path, *, executor: str = "local", jobs: int = 1,
-             checkpoint: str | Path | None = None, device: str | None = None,
+def run_many(scene_path: str | Path | Sequence[str | Path], strategies: Sequence[str],
+             seeds: Sequence[int], out_dir: str | Path, *, executor: str = "local",
+             jobs: int = 1, checkpoint: str | Path | None = None, device: str | None = None,
              threads: int | None = None, address: str | None = None,
              adaptive: Sequence[str | None] = (None,)) -> list[dict[str, Any]]:
-    """Every (strategy, adaptive α, seed) run: one after another in this process (`jobs` =
-    1), in a local process pool (`jobs` > 1) or as Ray tasks (`executor="ray"`). `adaptive`
-    None keeps the scene's `hill.adaptive`."""
+    """Every (scene, strategy, adaptive α, seed) run: one after another in this process
+    (`jobs` = 1), in a local process pool (`jobs` > 1) or as Ray tasks (`executor="ray"`).
+    Several scenes write into `out_dir/<scene file stem>/`, one scene into `out_dir`.
+    `adaptive` None keeps the scene's `hill.adaptive`."""
+    scenes = ([scene_path] if isinstance(scene_path, (str, Path)) else list(scene_path))
+    stems = [Path(resolve_scene(p)).stem for p in scenes]
+    if len(set(stems)) < len(stems):
+        raise HillError(f"simulate: two scenes share a file name ({', '.join(stems)}); "
+                        "their runs would share a folder")
+    if checkpoint is not None and len(scenes) > 1:
+        raise HillError("--checkpoint: one checkpoint cannot start several scenes")
     for name in strategies:
         check_strategy(name)
     for mode in adaptive:
@@ -361,15 +369,19 @@ def run_many(scene_path: str | Path, strategies: Sequence[str], seeds: Sequence[
             raise HillError(f"--adaptive: expected one of {', '.join(ADAPTIVE)}, got {mode!r}")
     if executor not in EXECUTORS:
         raise HillError(f"--executor: expected one of {', '.join(EXECUTORS)}, got {executor!r}")
-    tasks = [(str(scene_path), s, int(seed), str(out_dir), mode)
+    folders = ([str(out_dir)] if len(scenes) == 1
+               else [str(Path(out_dir) / stem) for stem in stems])
+    tasks = [(str(path), s, int(seed), folder, mode)
+             for path, folder in zip(scenes, folders, strict=True)
              for s in strategies for mode in adaptive for seed in seeds]
     common = {"checkpoint": checkpoint, "device": device}
     if checkpoint is None:  # pretrain each seed once, before runs of several strategies race
-        for seed in dict.fromkeys(int(s) for s in seeds):
-            from hill_arcade.analysis.pretrain import ensure_pretrained
+        from hill_arcade.analysis.pretrain import ensure_pretrained
 
-            scene = scene_for_run(scene_path, seed, device=device)
-            ensure_pretrained(scene, scene.schedule.interaction_points[0])
+        for path in scenes:
+            for seed in dict.fromkeys(int(s) for s in seeds):
+                scene = scene_for_run(path, seed, device=device)
+                ensure_pretrained(scene, scene.schedule.interaction_points[0])
     if executor == "ray":
         return _run_ray(tasks, common, address)
     if jobs <= 1 or len(tasks) == 1:
@@ -446,7 +458,9 @@ def format_table(rows: Sequence[dict[str, Any]]) -> str:
 def add_parser(sub: Any) -> argparse.ArgumentParser:
     """Register `simulate` on the CLI's subparsers."""
     p = sub.add_parser("simulate", help="scripted participants play the study protocol headless")
-    p.add_argument("scene", help="scene YAML file or bundled scene name")
+    p.add_argument("scene", nargs="+",
+                   help="scene YAML file(s) or bundled scene name(s); several scenes write "
+                        "into OUT/<scene file stem>/")
     p.add_argument("--strategy", action="append", required=True,
                    help=f"one of {', '.join(STRATEGIES)} (repeatable; comma separated)")
     p.add_argument("--seeds", type=int, default=1, help="number of seeds (0..N-1; default 1)")
@@ -481,6 +495,8 @@ def cmd_simulate(args: argparse.Namespace) -> int:
     if args.adaptive:
         adaptive = [m.strip() for item in args.adaptive for m in item.split(",") if m.strip()]
     seeds = list(range(args.seed_start, args.seed_start + args.seeds))
+    if args.noise_band and len(args.scene) > 1:
+        raise HillError("--noise-band: one scene at a time (a band belongs to one checkpoint)")
     summaries = run_many(args.scene, strategies, seeds, args.out, executor=args.executor,
                          jobs=args.jobs, checkpoint=args.checkpoint, device=args.device,
                          threads=args.threads, address=args.address, adaptive=adaptive)
@@ -494,7 +510,7 @@ def cmd_simulate(args: argparse.Namespace) -> int:
 
         if args.checkpoint is None:
             raise HillError("--noise-band: needs --checkpoint (the band is stored beside it)")
-        path = write_band(args.checkpoint, summaries, args.scene)
+        path = write_band(args.checkpoint, summaries, args.scene[0])
         print(f"noise band: {path}")
     print(f"runs: {args.out}")
     return 0
