@@ -88,6 +88,10 @@ class OptimizerConfig:
     batch_size: int = field(default=64, metadata=_range(1, 65536))
 
 
+AdaptiveMode = Literal["off", "shadow_gate", "grad_agree"]
+ADAPTIVE_MODES: tuple[str, ...] = get_args(AdaptiveMode)
+
+
 @dataclass(frozen=True)
 class HillConfig:
     alpha: float = field(default=0.5, metadata=_range(0.0, 1.0))
@@ -98,9 +102,10 @@ class HillConfig:
     # person moved, kept until moved again or cleared; "layout" = the paper's: every class of
     # the edited layout, for the round it starts
     targets: Literal["edited", "layout"] = "edited"
-    # adaptive α (hill_arcade.training.lockstep): shadow_gate halves α while val CE is above the
-    # lockstep baseline's; off = the α a person set is the α in force
-    adaptive: Literal["off", "shadow_gate", "grad_agree"] = "off"
+    # adaptive α (hill_arcade.training.adaptive): shadow_gate halves α while val CE is above
+    # the lockstep baseline's, grad_agree drops the human term on steps whose gradient
+    # disagrees with CE's; off = the α a person set is the α in force
+    adaptive: AdaptiveMode = "off"
 
 
 @dataclass(frozen=True)

@@ -176,15 +176,21 @@ def deltas_from_metrics(rows: Sequence[Mapping[str, str]]) -> tuple[float | None
     return d_test, d_val
 
 
-def _kind(strategy: str, default: str) -> str:
-    base = strategy.split("+", 1)[0]
-    return "control" if base in CONTROLS or base == TWIN else default
-
-
-def _with_adaptive(name: str, summary: Mapping[str, Any]) -> str:
-    """`separate+shadow_gate` for a run with an adaptive α, so fixed and adaptive differ."""
-    adaptive = summary.get("adaptive")
+def with_adaptive(name: str, adaptive: str | None) -> str:
+    """A group label: `separate`, or `separate+shadow_gate` for a run with an adaptive α, so
+    fixed and adaptive runs of one sweep are separate rows."""
     return name if adaptive in (None, "", "off") else f"{name}+{adaptive}"
+
+
+def split_label(label: str) -> tuple[str, str]:
+    """(strategy, adaptive mode or "") of a `with_adaptive` label."""
+    name, _, mode = label.partition("+")
+    return name, mode
+
+
+def _kind(strategy: str, default: str) -> str:
+    base = split_label(strategy)[0]
+    return "control" if base in CONTROLS or base == TWIN else default
 
 
 def read_run(folder: Path) -> list[RunDelta]:
@@ -195,8 +201,8 @@ def read_run(folder: Path) -> list[RunDelta]:
     seed_raw = summary.get("seed")
     seed = int(seed_raw) if isinstance(seed_raw, (int, float)) else None
     if summary:
-        strategy = _with_adaptive(str(summary.get("strategy") or summary.get("participant")
-                                      or folder.name), summary)
+        strategy = with_adaptive(str(summary.get("strategy") or summary.get("participant")
+                                     or folder.name), summary.get("adaptive"))
         scene = str(summary.get("scenario") or Path(str(summary.get("scene") or "")).stem
                     or folder.parent.name)
         d_test = _num(summary.get("delta_test_pp"))
@@ -215,8 +221,8 @@ def read_run(folder: Path) -> list[RunDelta]:
         twin_val = _pp(_num(summary.get("alpha_only_val_acc")),
                        _num(summary.get("baseline_val_acc")))
         if twin_test is not None or twin_val is not None:
-            runs.append(RunDelta(folder, scene, _with_adaptive(TWIN, summary), "control", seed,
-                                 twin_test, twin_val))
+            runs.append(RunDelta(folder, scene, with_adaptive(TWIN, summary.get("adaptive")),
+                                 "control", seed, twin_test, twin_val))
         return runs
     by_scenario: dict[str, list[dict[str, str]]] = {}
     for row in rows:
@@ -241,11 +247,11 @@ def collect(dirs: Iterable[str | Path]) -> list[RunDelta]:
     # Where `alpha_only` itself was run, its rows already are that control: no twin row.
     # The twin's α is the run's α in force, so each adaptive mode has its own twin row.
     seen: set[tuple[str, str, int | None]] = set()
-    ran_alpha_only = {(r.scene, r.strategy.replace("alpha_only", TWIN, 1)) for r in runs
-                      if r.strategy.split("+", 1)[0] == "alpha_only"}
+    ran_alpha_only = {(r.scene, with_adaptive(TWIN, split_label(r.strategy)[1])) for r in runs
+                      if split_label(r.strategy)[0] == "alpha_only"}
     kept = []
     for r in runs:
-        if r.strategy.split("+", 1)[0] == TWIN:
+        if split_label(r.strategy)[0] == TWIN:
             key = (r.scene, r.strategy, r.seed)
             if r.seed is None or key in seen or (r.scene, r.strategy) in ran_alpha_only:
                 continue
@@ -268,7 +274,7 @@ def group_rows(runs: Sequence[RunDelta]) -> list[GroupRow]:
 
     def order(key: tuple[str, str, str]) -> tuple[str, int, int, str]:
         scene, strategy, kind = key
-        base = strategy.split("+", 1)[0]
+        base = split_label(strategy)[0]
         control = (CONTROLS + (TWIN,)).index(base) if base in CONTROLS + (TWIN,) else -1
         return (scene, kind == "control", control, strategy)
 

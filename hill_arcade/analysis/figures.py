@@ -95,7 +95,9 @@ def forest_plot(rows: Sequence[Any], stem: str | Path) -> list[Path]:
     scenes = list(dict.fromkeys(r.scene for r in rows))
     labels = [(f"{r.scene}: " if len(scenes) > 1 else "") + f"{r.strategy} (n={r.n})"
               for r in rows]
-    modes = [r.strategy.partition("+")[2] for r in rows]
+    from hill_arcade.analysis.compare import split_label
+
+    modes = [split_label(r.strategy)[1] for r in rows]
     wide = max((len(label) for label in labels), default=0) > LONG_LABEL
     with styled():
         fig = new_figure(PAGE_WIDTH_IN if wide else COLUMN_WIDTH_IN, 0.9 + 0.2 * len(rows))

@@ -30,7 +30,7 @@ import json
 import math
 import statistics
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -148,20 +148,18 @@ class Verdict:
     text: str
 
 
-def judge(delta_pp: float, band: NoiseBand | dict[str, Any],
-          epoch: int | None = None) -> Verdict:
+def judge(delta_pp: float, band: Mapping[str, Any], epoch: int | None = None) -> Verdict:
     """Where `delta_pp` (at `epoch`) lies against uninformed edits (``reference ± spread`` of
-    that epoch, see the module doc); a band from before `reference_pp` existed is read as
-    ``0 ± band_pp``."""
-    get = band.get if isinstance(band, dict) else (lambda key: getattr(band, key, None))
-    reference, spread = get("reference_pp"), get("spread_pp")
-    by_epoch = get("by_epoch")
+    that epoch, see the module doc). `band` holds a NoiseBand's fields (the worker's
+    `noise_band` event); one from before `reference_pp` existed is read as ``0 ± band_pp``."""
+    reference, spread = band.get("reference_pp"), band.get("spread_pp")
+    by_epoch = band.get("by_epoch")
     if by_epoch and epoch is not None:
         measured = sorted(int(e) for e in by_epoch)
         at = min((e for e in measured if e >= epoch), default=measured[-1])
         reference, spread = by_epoch[str(at)]
     if reference is None or spread is None:
-        reference, spread = 0.0, float(get("band_pp"))
+        reference, spread = 0.0, float(band["band_pp"])
     reference, spread = float(reference), float(spread)
     if abs(delta_pp - reference) <= spread:
         kind, words = "like", "like"

@@ -28,7 +28,13 @@ import numpy as np
 from hill_arcade.analysis import recorded
 from hill_arcade.analysis.strategies import STRATEGIES, check_strategy, play
 from hill_arcade.cli import add_runtime_options
-from hill_arcade.config import InsightConfig, SceneConfig, load_scene, resolve_scene
+from hill_arcade.config import (
+    ADAPTIVE_MODES,
+    InsightConfig,
+    SceneConfig,
+    load_scene,
+    resolve_scene,
+)
 from hill_arcade.errors import HillError
 
 METRICS_COLUMNS = ["t", "participant", "scenario", "phase", "epoch", "val_acc", "val_loss",
@@ -38,14 +44,14 @@ METRICS_COLUMNS = ["t", "participant", "scenario", "phase", "epoch", "val_acc", 
 WAIT_S = 0.02
 ROUND_TIMEOUT_S = 3600.0
 EXECUTORS = ("local", "ray")
-ADAPTIVE = ("off", "shadow_gate", "grad_agree")
 
 
 def run_label(strategy: str, adaptive: str = "off") -> str:
     """The strategy as `compare` groups it: `separate`, or `separate+shadow_gate` when an
     adaptive α was on (so fixed and adaptive runs of one sweep are separate rows)."""
-    name = recorded.label(strategy)
-    return name if adaptive in ("off", None) else f"{name}+{adaptive}"
+    from hill_arcade.analysis.compare import with_adaptive
+
+    return with_adaptive(recorded.label(strategy), adaptive)
 
 
 def run_name(strategy: str, seed: int, adaptive: str = "off") -> str:
@@ -365,13 +371,15 @@ def run_many(scene_path: str | Path | Sequence[str | Path], strategies: Sequence
     for name in strategies:
         check_strategy(name)
     for mode in adaptive:
-        if mode is not None and mode not in ADAPTIVE:
-            raise HillError(f"--adaptive: expected one of {', '.join(ADAPTIVE)}, got {mode!r}")
+        if mode is not None and mode not in ADAPTIVE_MODES:
+            raise HillError(f"--adaptive: expected one of {', '.join(ADAPTIVE_MODES)}, "
+                            f"got {mode!r}")
     if executor not in EXECUTORS:
         raise HillError(f"--executor: expected one of {', '.join(EXECUTORS)}, got {executor!r}")
     folders = ([str(out_dir)] if len(scenes) == 1
                else [str(Path(out_dir) / stem) for stem in stems])
-    tasks = [(str(path), s, int(seed), folder, mode)
+    tasks = [{"scene_path": str(path), "strategy": s, "seed": int(seed), "out_dir": folder,
+              "adaptive": mode}
              for path, folder in zip(scenes, folders, strict=True)
              for s in strategies for mode in adaptive for seed in seeds]
     common = {"checkpoint": checkpoint, "device": device}
@@ -385,19 +393,19 @@ def run_many(scene_path: str | Path | Sequence[str | Path], strategies: Sequence
     if executor == "ray":
         return _run_ray(tasks, common, address)
     if jobs <= 1 or len(tasks) == 1:
-        return [run_one(*t[:4], adaptive=t[4], threads=threads, **common) for t in tasks]
+        return [run_one(**t, threads=threads, **common) for t in tasks]
     import concurrent.futures
     import multiprocessing
 
     per_job = threads or max(1, (os.cpu_count() or 1) // jobs)
     with concurrent.futures.ProcessPoolExecutor(
             jobs, mp_context=multiprocessing.get_context("spawn")) as pool:
-        futures = [pool.submit(run_one, *t[:4], adaptive=t[4], **common, threads=per_job,
-                               position=i % jobs) for i, t in enumerate(tasks)]
+        futures = [pool.submit(run_one, **t, **common, threads=per_job, position=i % jobs)
+                   for i, t in enumerate(tasks)]
         return [f.result() for f in futures]
 
 
-def _run_ray(tasks: list[tuple[str, str, int, str, str | None]], common: dict[str, Any],
+def _run_ray(tasks: list[dict[str, Any]], common: dict[str, Any],
              address: str | None) -> list[dict[str, Any]]:
     try:
         import ray
@@ -407,8 +415,7 @@ def _run_ray(tasks: list[tuple[str, str, int, str, str | None]], common: dict[st
     if not ray.is_initialized():
         ray.init(address=address) if address else ray.init(num_cpus=os.cpu_count() or 1)
     remote = ray.remote(num_cpus=1)(run_one)
-    refs = [remote.remote(*t[:4], adaptive=t[4], **common, threads=1, progress=False)
-            for t in tasks]
+    refs = [remote.remote(**t, **common, threads=1, progress=False) for t in tasks]
     return list(ray.get(refs))
 
 
@@ -474,7 +481,7 @@ def add_parser(sub: Any) -> argparse.ArgumentParser:
     p.add_argument("--jobs", type=int, default=1, help="local worker processes (default 1)")
     p.add_argument("--address", default=None, help="Ray cluster address (with --executor ray)")
     p.add_argument("--adaptive", action="append", default=None,
-                   help=f"adaptive α: {', '.join(ADAPTIVE)} (repeatable, comma separated: "
+                   help=f"adaptive α: {', '.join(ADAPTIVE_MODES)} (repeatable, comma separated: "
                         "one run per mode and seed; default: the scene's hill.adaptive)")
     add_runtime_options(p)
     p.add_argument("--noise-band", action="store_true",

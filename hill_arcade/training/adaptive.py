@@ -24,15 +24,16 @@ from typing import Any
 
 import torch
 
-MODES = ("off", "shadow_gate", "grad_agree")
+from hill_arcade.config import ADAPTIVE_MODES
 
 
 class AdaptiveAlpha:
     """The gate on the person's α and its per-epoch bookkeeping."""
 
     def __init__(self, mode: str = "off") -> None:
-        if mode not in MODES:
-            raise ValueError(f"hill.adaptive: expected one of {', '.join(MODES)}, got {mode!r}")
+        if mode not in ADAPTIVE_MODES:
+            raise ValueError(f"hill.adaptive: expected one of {', '.join(ADAPTIVE_MODES)}, "
+                             f"got {mode!r}")
         self.mode = mode
         self.gate = 1.0  # shadow_gate: multiplies α for the whole epoch
         self._weights = 0.0  # grad_agree: sum and count of this epoch's step weights

@@ -207,9 +207,7 @@ class Trainer:
                                   spreads, alpha, self.lam, self.loss_options)
             if learning_projection:
                 loss = loss + self._projection_objective(latent.detach(), y)
-        if not torch.isfinite(loss):
-            raise NonFiniteLoss(f"loss became {float(loss.detach())} at epoch {self.epoch + 1}, "
-                                f"step {self.step + 1}")
+        self._check_finite(loss)
         self.optimizer.zero_grad(set_to_none=True)
         self.scaler.scale(loss).backward()
         self.scaler.step(self.optimizer)
@@ -240,23 +238,26 @@ class Trainer:
         cosine = gradient_agreement(grad_ce, grad_human)
         weight = 1.0 if cosine is not None and cosine > 0.0 else 0.0
         loss = (1.0 - alpha) * ce + alpha * weight * human + rest
-        if not torch.isfinite(loss):
-            raise NonFiniteLoss(f"loss became {float(loss.detach())} at epoch {self.epoch + 1}, "
-                                f"step {self.step + 1}")
+        self._check_finite(loss)
         self.optimizer.zero_grad(set_to_none=True)
         if rest.requires_grad:
             self.scaler.scale(rest).backward()
         for p, g_ce, g_human in zip(params, grad_ce, grad_human, strict=True):
-            parts = [(1.0 - alpha) * g for g in (g_ce,) if g is not None]
-            parts += [alpha * weight * g for g in (g_human,) if g is not None and weight > 0]
-            if parts:
-                step = torch.stack(parts).sum(0) if len(parts) > 1 else parts[0]
-                p.grad = step if p.grad is None else p.grad + step
+            for part in ((1.0 - alpha) * g_ce if g_ce is not None else None,
+                         alpha * g_human if g_human is not None and weight > 0 else None):
+                if part is not None:
+                    p.grad = part if p.grad is None else p.grad + part
         self.scaler.step(self.optimizer)
         self.scaler.update()
         if cosine is not None:
             self.adaptive.record_step(weight)
         return loss.detach()
+
+    def _check_finite(self, loss: torch.Tensor) -> None:
+        """NonFiniteLoss before a NaN/inf loss reaches the weights."""
+        if not torch.isfinite(loss):
+            raise NonFiniteLoss(f"loss became {float(loss.detach())} at epoch {self.epoch + 1}, "
+                                f"step {self.step + 1}")
 
     def _projection_objective(self, latent: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
         """Linear-probe CE on the 2D points (classes separable in 2D) plus a radius anchor."""
